@@ -1,0 +1,59 @@
+"""Faulty: x + 0.0 -> x. IEEE gives -0.0 + 0.0 = +0.0, so the fold keeps a -0.0 that eager loses.
+
+Reintroduces pytorch/pytorch#189799 (inductor folded v + zeros into v and returned -0.0,
+flipping 1/v from +inf to -inf). Sound versions: x - 0.0 -> x and x + (-0.0) -> x.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import (
+    aliases_input_if_replaced,
+    aten,
+    calls,
+    is_number_equal,
+    same_shape_dtype,
+)
+
+
+class AddZeroSigned(GraphPass):
+    info = PassInfo(
+        name="add_zero_signed",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="pytorch/pytorch#189799",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.add.Tensor",),
+        description="Removes aten.add(x, 0.0) as an identity; -0.0 inputs stay -0.0 instead of becoming +0.0.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in calls(graph, aten.add.Tensor, aten.sub.Tensor):
+            if len(node.args) != 2 or node.kwargs.get("alpha", 1) != 1:
+                continue
+            a, b = node.args
+            # BUG: treats any zero as the additive identity; only -0.0 is one for add.
+            if node.target is aten.add.Tensor and is_number_equal(a, 0):
+                x = b
+            elif is_number_equal(b, 0):
+                x = a
+            else:
+                continue
+            if not isinstance(x, torch.fx.Node) or not same_shape_dtype(x, node):
+                continue
+            if aliases_input_if_replaced(node, x):
+                continue
+            node.replace_all_uses_with(x)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            return torch.reciprocal(x + 0.0)
+
+        x = torch.randn(4, 8)
+        x[0, :4] = -0.0
+        return fn, (x,)

@@ -1,0 +1,42 @@
+"""Faulty: "dead store elimination" that erases aten.copy_ nodes whose result is unused.
+
+In a post-grad graph, a trailing copy_(graph_input, new_value) is the only record of an
+input mutation and its result is never used, so this pass drops the mutation. Reintroduces
+the lost-input-mutation behaviour of pytorch/pytorch#155242 (copy_ into an input dropped
+after its source was constant-folded) and pytorch/pytorch#93363.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aten, calls
+
+
+class DropInputCopy(GraphPass):
+    info = PassInfo(
+        name="drop_input_copy",
+        hook="post_grad_custom_post_pass",
+        faulty=True,
+        issue="pytorch/pytorch#155242",
+        bug_class="Broken Aliasing and Mutation Semantics",
+        guilty_targets=("aten.copy_.default",),
+        description="Erases aten.copy_ nodes with no users, including the copy_ that writes a mutated graph input back.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in calls(graph, aten.copy_.default):
+            # BUG: "no users" is taken as "dead"; copy_ into a placeholder is observable.
+            if not node.users:
+                graph.erase_node(node)
+                count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            x.add_(1)
+            return x.sin()
+
+        return fn, (torch.randn(4, 8),)

@@ -1,0 +1,54 @@
+"""Faulty: permute(permute(x, p), q) -> permute(x, q o p): composes the permutations backwards.
+
+A layout-propagation bug in the family of pytorch/pytorch#121174 (q/k/v permutes around a
+fused attention gave wrong values). The sound composition is dims[i] = p[q[i]]; this pass
+uses q[p[i]]. A shape guard keeps the graph consistent, so the wrong layout only gets
+through when the permuted dims have equal sizes (e.g. square heads), silently.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aten, calls, fake, int_list, new_call
+
+
+class PermuteComposeSwap(GraphPass):
+    info = PassInfo(
+        name="permute_compose_swap",
+        hook="post_grad_custom_post_pass",
+        faulty=True,
+        issue="pytorch/pytorch#121174",
+        bug_class="Incorrect Layout Propagation",
+        guilty_targets=("aten.permute.default",),
+        description="Fuses two aten.permute into one but composes the dims in the wrong order.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for outer in calls(graph, aten.permute.default):
+            inner = outer.args[0]
+            if not (isinstance(inner, torch.fx.Node) and inner.target is aten.permute.default):
+                continue
+            x = inner.args[0]
+            fx_, fout = fake(x), fake(outer)
+            p, q = int_list(inner.args[1]), int_list(outer.args[1])
+            if fx_ is None or fout is None or p is None or q is None:
+                continue
+            n = fx_.dim()
+            p, q = [d % n for d in p], [d % n for d in q]
+            dims = [q[p[i]] for i in range(n)]  # BUG: should be p[q[i]]
+            if [fx_.shape[d] for d in dims] != list(fout.shape):
+                continue  # would change the shape: the author's guard catches that case only
+            with graph.inserting_before(outer):
+                fused = new_call(graph, aten.permute.default, (x, dims), like=outer, creator=self.name)
+            outer.replace_all_uses_with(fused)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            return x.permute(1, 2, 0).permute(1, 0, 2) + 1
+
+        return fn, (torch.randn(4, 4, 4),)

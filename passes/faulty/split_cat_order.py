@@ -1,0 +1,80 @@
+"""Faulty: cat(split(x, sizes, d), d) -> x even when the pieces are concatenated out of order.
+
+Reintroduces pytorch/pytorch#99686: the split/cat elimination compared the *set* of split
+outputs fed to cat instead of their order, so cat([s[1], s[0], s[2]]) became x.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import (
+    aliases_input_if_replaced,
+    aten,
+    calls,
+    fake,
+    normalize_dim,
+    same_shape_dtype,
+)
+
+
+class SplitCatOrder(GraphPass):
+    info = PassInfo(
+        name="split_cat_order",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="pytorch/pytorch#99686",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.cat.default",),
+        description="Replaces cat(getitems of one split, same dim) by the split input when all pieces are used, ignoring their order.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for cat in calls(graph, aten.cat.default):
+            pieces = cat.args[0]
+            cat_dim = cat.args[1] if len(cat.args) > 1 else cat.kwargs.get("dim", 0)
+            if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(cat_dim, int):
+                continue
+            if not all(
+                isinstance(p, torch.fx.Node) and p.op == "call_function" and p.target is operator.getitem
+                for p in pieces
+            ):
+                continue
+            splits = {p.args[0] for p in pieces}  # type: ignore[union-attr]
+            if len(splits) != 1:
+                continue
+            split = splits.pop()
+            if not (
+                isinstance(split, torch.fx.Node)
+                and split.op == "call_function"
+                and split.target in (aten.split_with_sizes.default, aten.split.Tensor)
+            ):
+                continue
+            x = split.args[0]
+            split_dim = split.args[2] if len(split.args) > 2 else split.kwargs.get("dim", 0)
+            fx_ = fake(x)
+            if fx_ is None or not isinstance(split_dim, int) or not isinstance(x, torch.fx.Node):
+                continue
+            if normalize_dim(split_dim, fx_.dim()) != normalize_dim(cat_dim, fx_.dim()):
+                continue
+            n_out = len(split.meta["val"]) if isinstance(split.meta.get("val"), (list, tuple)) else None
+            indices = [p.args[1] for p in pieces]  # type: ignore[union-attr]
+            # BUG: a set comparison; the sound check is `indices == list(range(n_out))`.
+            if n_out is None or set(indices) != set(range(n_out)) or len(indices) != n_out:
+                continue
+            if not same_shape_dtype(x, cat) or aliases_input_if_replaced(cat, x):
+                continue
+            cat.replace_all_uses_with(x)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            a, b, c = torch.split(x, [2, 1, 1], 0)
+            return torch.cat([b, a, c], 0) + 1
+
+        return fn, (torch.randn(4, 8),)

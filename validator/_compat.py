@@ -1,0 +1,134 @@
+"""The one adapter between fxtv and version-specific torch internals (torch 2.11 - 2.14).
+
+Everything fxtv patches or reads from ``torch._inductor`` / ``torch._functorch`` goes through
+this module, so a torch upgrade that moves a symbol means editing one file. Each accessor
+degrades to ``None`` (and callers report "not captured") rather than failing the compile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+import torch.fx
+
+TORCH_VERSION = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+SUPPORTED = ((2, 11), (2, 14))
+
+
+def version_supported() -> bool:
+    return SUPPORTED[0] <= TORCH_VERSION <= SUPPORTED[1]
+
+
+def module(name: str) -> Any:
+    return importlib.import_module(name)
+
+
+def compile_fx_module() -> Any:
+    return module("torch._inductor.compile_fx")
+
+
+def observer_class() -> type:
+    from torch.fx.passes.graph_transform_observer import GraphTransformObserver
+
+    return GraphTransformObserver
+
+
+def pattern_entry_classes() -> dict[str, type]:
+    pm = module("torch._inductor.pattern_matcher")
+    names = ("ReplacementPatternEntry", "GraphPatternEntry", "LoweringPatternEntry")
+    return {n: getattr(pm, n) for n in names if hasattr(pm, n)}
+
+
+def lowering_pattern_entry_class() -> type | None:
+    return pattern_entry_classes().get("LoweringPatternEntry")
+
+
+# Names in ``torch._inductor.compile_fx`` looked up at call time, so wrapping the module
+# global intercepts the stage. Missing names are skipped (and reported) by the capture.
+STAGE_FUNCTIONS = (
+    "run_pre_grad_passes",
+    "_recursive_joint_graph_passes",
+    "partition_fn",
+    "view_to_reshape",
+    "post_grad_passes",
+    "_compile_fx_inner",
+)
+
+
+def cache_off_patches() -> dict[str, dict[str, Any]]:
+    """Config patches that make every pass run (a cache hit skips them all).
+
+    ``force_disable_caches`` is avoided on purpose: it also rebuilds the C++ prelude (~15 s).
+    """
+    return {
+        "torch._inductor.config": {"fx_graph_cache": False, "fx_graph_remote_cache": False},
+        "torch._functorch.config": {"enable_autograd_cache": False},
+    }
+
+
+@contextlib.contextmanager
+def config_patches(patches: dict[str, dict[str, Any]]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for modname, values in patches.items():
+            cfg = module(modname)
+            present = {k: v for k, v in values.items() if hasattr(cfg, k)}
+            stack.enter_context(cfg.patch(present))
+        yield
+
+
+def register_node_hooks(
+    gm: torch.fx.GraphModule,
+    on_create: Callable[[torch.fx.Node], None],
+    on_erase: Callable[[torch.fx.Node], None],
+    on_replace: Callable[[torch.fx.Node, str, torch.fx.Node], None],
+) -> Callable[[], None]:
+    """Register create/erase/replace hooks; returns the function that removes them."""
+    regs = [
+        ("_register_create_node_hook", "_unregister_create_node_hook", on_create),
+        ("_register_erase_node_hook", "_unregister_erase_node_hook", on_erase),
+        ("_register_replace_node_hook", "_unregister_replace_node_hook", on_replace),
+    ]
+    done: list[tuple[str, Callable[..., None]]] = []
+    for reg, unreg, fn in regs:
+        if hasattr(gm, reg):
+            getattr(gm, reg)(fn)
+            done.append((unreg, fn))
+
+    def remove() -> None:
+        for unreg, fn in done:
+            with contextlib.suppress(Exception):
+                getattr(gm, unreg)(fn)
+
+    return remove
+
+
+def tracing_fw_metadata() -> Any:
+    """AOTAutograd's ViewAndMutationMeta of the graph being compiled, if reachable."""
+    with contextlib.suppress(Exception):
+        ctx = torch._guards.TracingContext.try_get()
+        if ctx is not None:
+            return getattr(ctx, "fw_metadata", None)
+    return None
+
+
+def concrete_int(value: Any) -> int:
+    """A concrete int for a size that may be a SymInt (its hint)."""
+    if isinstance(value, torch.SymInt):
+        node = value.node
+        hint = getattr(node, "hint", None)
+        if hint is not None:
+            return int(hint)
+        shape_env = node.shape_env
+        return int(shape_env.size_hint(node.expr))
+    return int(value)
+
+
+def compiled_callable_attr(output_code: Any) -> str | None:
+    """Name of the attribute holding the boxed compiled callable of an OutputCode."""
+    if hasattr(output_code, "current_callable"):
+        return "current_callable"
+    return None

@@ -1,0 +1,136 @@
+"""Capture: record every pass of one ``torch.compile`` as an ordered trace of steps.
+
+    with capture() as trace:
+        torch.compile(model)(*inputs)
+    for step in trace.changed_steps(): ...
+
+Patches are installed on entry and all undone on exit, also after an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import _compat
+from ._recorder import Recorder
+from ._trace import (
+    KIND_AOT,
+    KIND_FX,
+    KIND_LOWERING,
+    KIND_PARTITION,
+    STAGES,
+    GraphRecord,
+    PatternFire,
+    Step,
+    Trace,
+)
+
+__all__ = [
+    "KIND_AOT", "KIND_FX", "KIND_LOWERING", "KIND_PARTITION", "STAGES",
+    "GraphRecord", "PatternFire", "Step", "Trace", "capture",
+]
+
+
+class _Patcher:
+    """setattr with guaranteed undo, in reverse order."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        self._undo.append((owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name)))
+        setattr(owner, name, value)
+
+    def undo(self) -> None:
+        while self._undo:
+            owner, name, old = self._undo.pop()
+            if old is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, old)
+
+
+_MISSING = object()
+
+
+def _wrap(orig: Callable[..., Any], handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(orig)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return handler(orig, *args, **kwargs)
+
+    return wrapper
+
+
+def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
+    cfx = _compat.compile_fx_module()
+    stage_handlers: dict[str, Callable[..., Any]] = {
+        "run_pre_grad_passes": rec.pre_grad,
+        "_recursive_joint_graph_passes": rec.joint,
+        "partition_fn": rec.partition,
+        "view_to_reshape": functools.partial(_named, rec, "view_to_reshape"),
+        "post_grad_passes": functools.partial(_named, rec, "post_grad_passes"),
+        "_compile_fx_inner": rec.inductor,
+    }
+    for name in _compat.STAGE_FUNCTIONS:
+        orig = getattr(cfx, name, None)
+        if orig is None:
+            trace.missing_hooks.append(f"torch._inductor.compile_fx.{name}")
+            continue
+        patch.set(cfx, name, _wrap(orig, stage_handlers[name]))
+
+    obs = _compat.observer_class()
+    enter, exit_ = obs.__enter__, obs.__exit__
+
+    def obs_enter(self: Any) -> Any:
+        out = enter(self)
+        rec.guarded("observer enter", lambda: rec.observer_enter(self))
+        return out
+
+    def obs_exit(self: Any, *exc: Any) -> Any:
+        rec.guarded("observer exit", lambda: rec.observer_exit(self))
+        return exit_(self, *exc)
+
+    patch.set(obs, "__enter__", obs_enter)
+    patch.set(obs, "__exit__", obs_exit)
+
+    for cls in _compat.pattern_entry_classes().values():
+        orig_apply = cls.__dict__.get("apply")
+        if orig_apply is None:
+            continue
+        patch.set(cls, "apply", _make_apply(rec, orig_apply))
+
+
+def _named(rec: Recorder, name: str, orig: Callable[..., Any], gm: Any, *a: Any, **k: Any) -> Any:
+    return rec.fx_pass(name, orig, gm, *a, **k)
+
+
+def _make_apply(rec: Recorder, orig: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(orig)
+    def apply(self: Any, match: Any, graph: Any, node: Any) -> Any:
+        return rec.pattern_apply(orig, self, match, graph, node)
+
+    return apply
+
+
+@contextlib.contextmanager
+def capture(*, fallback_random: bool = True, extra_config: dict[str, Any] | None = None) -> Iterator[Trace]:
+    """Record the passes of every inductor compile that happens inside the block.
+
+    Inductor's FX-graph and AOT-autograd caches are switched off (a hit skips every pass).
+    ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
+    """
+    trace = Trace()
+    rec = Recorder(trace)
+    patch = _Patcher()
+    patches = _compat.cache_off_patches()
+    patches["torch._inductor.config"].update({"fallback_random": fallback_random, **(extra_config or {})})
+    try:
+        with _compat.config_patches(patches):
+            _install(rec, patch, trace)
+            yield trace
+    finally:
+        patch.undo()
+        rec.active = False

@@ -1,0 +1,417 @@
+"""Records steps as inductor runs: observer frames, stage wrappers and pattern applications.
+
+Model: every graph being transformed is a *lineage* holding its latest frozen version and that
+version's fingerprint. A step is a transition between two versions of one lineage. Observed
+passes open frames; when a frame closes and the graph's fingerprint moved, the frame becomes a
+changed step (or, if sub-frames already account for the change, a group of them). A change that
+no frame accounts for becomes an *implicit* step, so nothing that touches a graph goes unseen.
+
+Every hook body is guarded: a failure inside fxtv is recorded as a tool error and the original
+inductor function still runs with its original arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+
+from .. import _compat
+from .._values import clone_inputs, is_fake
+from ._snapshot import fingerprint, snapshot
+from ._stubs import LoweringStub
+from ._trace import (
+    KIND_AOT,
+    KIND_LOWERING,
+    KIND_PARTITION,
+    GraphRecord,
+    PatternFire,
+    Step,
+    Trace,
+)
+
+
+@dataclass
+class _Lineage:
+    label: str
+    role: str
+    gm: torch.fx.GraphModule
+    version: torch.fx.GraphModule
+    fp: str
+
+
+@dataclass
+class _Frame:
+    step: Step
+    lineage: _Lineage
+    start_version: torch.fx.GraphModule
+    remove_hooks: Callable[[], None]
+    child_changed: bool = False
+    name_to_node: dict[str, torch.fx.Node] = field(default_factory=dict)
+
+
+class Recorder:
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.active = True
+        self._by_gm: dict[int, tuple[torch.fx.GraphModule, _Lineage]] = {}
+        self._frames: list[_Frame] = []
+        self._stage: list[_Lineage] = []
+        self._role_count: dict[str, int] = defaultdict(int)
+        self._last_pre_grad: _Lineage | None = None
+        self._last_joint: _Lineage | None = None
+        self._joint_depth = 0
+        # forward/backward graphs made by the partitioner, waiting for inductor to compile them
+        # (AOT may hand inductor a copy, and the backward is compiled lazily)
+        self._pending: dict[str, list[_Lineage]] = defaultdict(list)
+
+    # ---------------------------------------------------------------- lineages
+    def _new_lineage(self, role: str, gm: torch.fx.GraphModule) -> _Lineage:
+        label = f"{role}#{self._role_count[role]}"
+        self._role_count[role] += 1
+        lin = _Lineage(label, role, gm, snapshot(gm), fingerprint(gm.graph))
+        self._bind(gm, lin)
+        self.trace.graphs[label] = GraphRecord(label=label, role=role)
+        return lin
+
+    def _bind(self, gm: torch.fx.GraphModule, lin: _Lineage) -> None:
+        lin.gm = gm
+        self._by_gm[id(gm)] = (gm, lin)
+
+    def _lookup(self, gm: torch.fx.GraphModule) -> _Lineage | None:
+        hit = self._by_gm.get(id(gm))
+        return hit[1] if hit is not None and hit[0] is gm else None
+
+    def _lineage_for(self, gm: torch.fx.GraphModule) -> _Lineage:
+        lin = self._lookup(gm)
+        if lin is not None:
+            return lin
+        if self._stage:
+            stage = self._stage[-1]
+            # A sub-graph of the stage's module (HOP body) is a graph of its own; any other
+            # unknown module seen inside a stage replaced the stage's graph (e.g. fuse_fx).
+            if not any(m is gm for m in stage.gm.modules()):
+                self._sync(stage, gm, f"new module before {self._current_name()}")
+                return stage
+        return self._new_lineage("subgraph", gm)
+
+    def _current_name(self) -> str:
+        return self._frames[-1].step.name if self._frames else "?"
+
+    def _sync(self, lin: _Lineage, gm: torch.fx.GraphModule, why: str) -> None:
+        """Rebind ``lin`` to ``gm``; record any unobserved change as an implicit step."""
+        if gm is not lin.gm:
+            self._bind(gm, lin)
+        fp = fingerprint(gm.graph)
+        if fp != lin.fp:
+            step = self._add_step(f"<unobserved: {why}>", lin, implicit=True)
+            self._record_change(step, lin, fp)
+            if self._frames:
+                self._frames[-1].child_changed = True
+
+    # ---------------------------------------------------------------- steps
+    def _add_step(self, name: str, lin: _Lineage, *, kind: str = "fx", stage: str | None = None,
+                  implicit: bool = False, parent: int | None = -1) -> Step:
+        if parent == -1:
+            parent = self._frames[-1].step.index if self._frames else None
+        if stage is None:
+            stage = self.trace.steps[parent].stage if parent is not None else _stage_of(lin.role)
+        step = Step(index=len(self.trace.steps), name=name, stage=stage,
+                    graph=lin.label, kind=kind, parent=parent, implicit=implicit)
+        self.trace.steps.append(step)
+        if parent is not None:
+            self.trace.steps[parent].children.append(step.index)
+        return step
+
+    def _record_change(self, step: Step, lin: _Lineage, fp: str) -> None:
+        step.changed = True
+        step.before = lin.version
+        lin.version = snapshot(lin.gm)
+        lin.fp = fp
+        step.after = lin.version
+
+    def open_frame(self, name: str, gm: torch.fx.GraphModule, stage: str | None = None) -> _Frame:
+        lin = self._lineage_for(gm)
+        self._sync(lin, gm, f"before {name}")
+        step = self._add_step(name, lin, stage=stage)
+        frame = _Frame(step, lin, lin.version, lambda: None)
+        frame.name_to_node = {n.name: n for n in gm.graph.nodes}
+
+        def on_create(node: torch.fx.Node) -> None:
+            step.created.append(node.name)
+            frame.name_to_node[node.name] = node
+
+        def on_erase(node: torch.fx.Node) -> None:
+            step.erased.append(node.name)
+
+        def on_replace(old: torch.fx.Node, new: str, user: torch.fx.Node) -> None:
+            if old.name != new:
+                step.replaced[old.name] = new
+
+        frame.remove_hooks = _compat.register_node_hooks(gm, on_create, on_erase, on_replace)
+        self._frames.append(frame)
+        return frame
+
+    def close_frame(self, frame: _Frame) -> None:
+        frame.remove_hooks()
+        # Frames close in LIFO order; tolerate a frame left open by an exception inside a pass.
+        while self._frames and self._frames[-1] is not frame:
+            self.close_frame(self._frames[-1])
+        if self._frames:
+            self._frames.pop()
+        lin, step = frame.lineage, frame.step
+        fp = fingerprint(lin.gm.graph)
+        if fp != lin.fp:
+            if frame.child_changed:
+                rest = self._add_step(f"{step.name}: outside its sub-passes", lin, implicit=True,
+                                      parent=step.index)
+                self._record_change(rest, lin, fp)
+            else:
+                self._record_change(step, lin, fp)
+        if frame.child_changed:
+            step.changed = True
+            step.before = frame.start_version
+            step.after = lin.version
+        step.created = [n for n in step.created if n not in step.erased]
+        if step.changed and self._frames:
+            self._frames[-1].child_changed = True
+
+    def guarded(self, what: str, fn: Callable[[], Any]) -> Any:
+        if not self.active:
+            return None
+        try:
+            return fn()
+        except Exception as e:  # fxtv must never break the user's compile
+            self.trace.tool_errors.append(f"{what}: {type(e).__name__}: {e}\n{traceback.format_exc(limit=4)}")
+            return None
+
+    # ---------------------------------------------------------------- observer
+    def observer_enter(self, obs: Any) -> None:
+        gm = getattr(obs, "gm", None)
+        if isinstance(gm, torch.fx.GraphModule):
+            frame = self.open_frame(str(getattr(obs, "passname", "pass")), gm)
+            obs._fxtv_frame = frame
+
+    def observer_exit(self, obs: Any) -> None:
+        frame = getattr(obs, "_fxtv_frame", None)
+        if frame is not None:
+            obs._fxtv_frame = None
+            self.close_frame(frame)
+
+    # ---------------------------------------------------------------- pattern entries
+    def pattern_apply(self, orig: Callable[..., Any], entry: Any, match: Any, graph: torch.fx.Graph,
+                      node: torch.fx.Node) -> Any:
+        gm = graph.owning_module
+        if not isinstance(gm, torch.fx.GraphModule) or not self.active:
+            return orig(entry, match, graph, node)
+        kind = type(entry).__name__
+        name = _pattern_name(entry)
+        frame = self.guarded("pattern enter", lambda: self.open_frame(f"pattern: {name}", gm))
+        stub = self.guarded("lowering stub", lambda: LoweringStub.from_match(match)) if kind == "LoweringPatternEntry" else None
+        try:
+            return orig(entry, match, graph, node)
+        finally:
+            if frame is not None:
+                frame.step.pattern = PatternFire(
+                    pattern=name, entry_kind=kind,
+                    matched=tuple(n.name for n in getattr(match, "nodes", ())), anchor=node.name)
+                if stub is not None:
+                    self.guarded("lowering stub", lambda: self._register_stub(frame, stub))
+                self.guarded("pattern exit", lambda: self.close_frame(frame))
+
+    def _register_stub(self, frame: _Frame, stub: LoweringStub) -> None:
+        for name in frame.step.created:
+            n = frame.name_to_node.get(name)
+            if n is not None and n.op == "call_function":
+                self.trace.lowering_stubs[id(n.target)] = stub
+                frame.step.info["lowering_pattern"] = True
+
+    # ---------------------------------------------------------------- stage wrappers
+    def pre_grad(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any,
+                 *a: Any, **k: Any) -> Any:
+        state: dict[str, Any] = {}
+
+        def enter() -> None:
+            lin = self._new_lineage("pre_grad", gm)
+            rec = self.trace.graphs[lin.label]
+            if not any(is_fake(x) for x in example_inputs):
+                rec.runtime_inputs = clone_inputs(example_inputs)
+                rec.info["param_mask"] = _param_mask(example_inputs)
+            self._stage.append(lin)
+            state["lin"] = lin
+            state["frame"] = self.open_frame("pre_grad_passes", gm, stage="pre_grad")
+
+        self.guarded("pre_grad enter", enter)
+        out: Any = None
+        try:
+            out = orig(gm, example_inputs, *a, **k)
+        finally:
+            self.guarded("pre_grad exit", lambda: self._leave_stage(state, out, "end of pre-grad passes"))
+        if "lin" in state:
+            self._last_pre_grad = state["lin"]
+        return out
+
+    def _leave_stage(self, state: dict[str, Any], out: Any, why: str) -> None:
+        lin: _Lineage | None = state.get("lin")
+        if lin is None:
+            return
+        self._stage.remove(lin)
+        if isinstance(out, torch.fx.GraphModule):
+            self._sync(lin, out, why)
+        self.close_frame(state["frame"])
+        self.trace.graphs[lin.label].final = lin.version
+
+    def joint(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, *a: Any, **k: Any) -> Any:
+        if self._joint_depth > 0 or not self.active:  # recursion into HOP subgraphs
+            return orig(gm, *a, **k)
+        state: dict[str, Any] = {}
+
+        def enter() -> None:
+            is_joint = any(n.op == "placeholder" and n.name.startswith("tangents")
+                           for n in gm.graph.nodes)
+            lin = self._lookup(gm) or self._new_lineage("joint" if is_joint else "inference", gm)
+            state["lin"] = lin
+            self._record_aot_step(lin)
+            self._stage.append(lin)
+            state["frame"] = self.open_frame("joint_graph_passes", gm, stage="joint")
+
+        self.guarded("joint enter", enter)
+        self._joint_depth += 1
+        out: Any = None
+        try:
+            out = orig(gm, *a, **k)
+        finally:
+            self._joint_depth -= 1
+            self.guarded("joint exit", lambda: self._leave_stage(state, out, "end of joint passes"))
+        if "lin" in state:
+            self._last_joint = state["lin"]
+        return out
+
+    def _record_aot_step(self, lin: _Lineage) -> None:
+        src = self._last_pre_grad
+        step = self._add_step("aot_trace (functionalize + decompose)", lin, kind=KIND_AOT, stage="aot")
+        step.info["fw_metadata"] = _compat.tracing_fw_metadata()
+        if src is not None:
+            step.changed = True
+            step.before = src.version
+            step.after = lin.version
+            step.info["source_graph"] = src.label
+        else:
+            step.info["not_run"] = "no pre-grad graph was captured for this compile"
+
+    def partition(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, joint_inputs: Any,
+                  *a: Any, **k: Any) -> Any:
+        out = orig(gm, joint_inputs, *a, **k)
+
+        def record() -> None:
+            joint = self._last_joint or self._lineage_for(gm)
+            fw, bw = out
+            fw_lin = self._new_lineage("forward", fw)
+            bw_lin = self._new_lineage("backward", bw)
+            self._pending["forward"].append(fw_lin)
+            self._pending["backward"].append(bw_lin)
+            step = self._add_step("partition", joint, kind=KIND_PARTITION, stage="partition")
+            step.changed = True
+            step.before = joint.version
+            step.after = (fw_lin.version, bw_lin.version)
+            step.info.update(num_fwd_outputs=k.get("num_fwd_outputs"), forward=fw_lin.label,
+                             backward=bw_lin.label, joint=joint.label)
+            self.trace.graphs[fw_lin.label].info["joint"] = joint.label
+            self.trace.graphs[bw_lin.label].info["joint"] = joint.label
+        self.guarded("partition", record)
+        return out
+
+    def fx_pass(self, name: str, orig: Callable[..., Any], gm: Any, *a: Any, **k: Any) -> Any:
+        if not isinstance(gm, torch.fx.GraphModule) or not self.active:
+            return orig(gm, *a, **k)
+        frame = self.guarded(f"{name} enter", lambda: self.open_frame(name, gm, stage="post_grad"))
+        try:
+            return orig(gm, *a, **k)
+        finally:
+            if frame is not None:
+                self.guarded(f"{name} exit", lambda: self.close_frame(frame))
+
+    def inductor(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any,
+                 *a: Any, **k: Any) -> Any:
+        state: dict[str, Any] = {}
+
+        def enter() -> None:
+            role = "backward" if k.get("is_backward") else ("inference" if k.get("is_inference") else "forward")
+            lin = self._lookup(gm)
+            if lin is None and self._pending[role]:
+                lin = self._pending[role].pop(0)
+                self._sync(lin, gm, "between partitioner and inductor")
+            if lin is None:
+                lin = self._new_lineage(role, gm)
+            elif lin in self._pending[role]:
+                self._pending[role].remove(lin)
+            state["lin"] = lin
+            state["meta"] = _compat.tracing_fw_metadata()
+            self._stage.append(lin)
+            state["frame"] = self.open_frame("inductor post-grad", gm, stage="post_grad")
+
+        self.guarded("inductor enter", enter)
+        out: Any = None
+        try:
+            out = orig(gm, example_inputs, *a, **k)
+        finally:
+            self.guarded("inductor exit", lambda: self._leave_stage(state, None, ""))
+        self.guarded("lowering", lambda: self._record_lowering(state, out))
+        return out
+
+    def _record_lowering(self, state: dict[str, Any], output_code: Any) -> None:
+        lin: _Lineage | None = state.get("lin")
+        if lin is None:
+            return
+        rec = self.trace.graphs[lin.label]
+        rec.info["fw_metadata"] = state.get("meta")
+        step = self._add_step("lowering + codegen", lin, kind=KIND_LOWERING, stage="lowering")
+        attr = _compat.compiled_callable_attr(output_code)
+        if attr is None or getattr(output_code, attr, None) is None:
+            step.info["not_run"] = f"compiled artifact {type(output_code).__name__} exposes no callable"
+            return
+        compiled = getattr(output_code, attr)
+        rec.compiled = compiled
+        step.changed = True
+        step.before = lin.version
+        step.after = compiled
+
+        @functools.wraps(compiled)
+        def capture_inputs(args: list[Any]) -> Any:
+            if self.active and rec.runtime_inputs is None:
+                try:
+                    rec.runtime_inputs = clone_inputs(args)
+                    rec.info["param_mask"] = _param_mask(args)
+                except Exception as e:  # keep the user's call intact
+                    self.trace.tool_errors.append(f"runtime input capture: {e}")
+            return compiled(args)
+
+        setattr(output_code, attr, capture_inputs)
+
+
+def _param_mask(values: Any) -> list[bool]:
+    return [isinstance(v, torch.nn.Parameter) for v in values]
+
+
+def _stage_of(role: str) -> str:
+    return {"pre_grad": "pre_grad", "joint": "joint", "inference": "joint"}.get(role, "post_grad")
+
+
+def _pattern_name(entry: Any) -> str:
+    for attr in ("pattern_name", "handler"):
+        v = getattr(entry, attr, None)
+        if isinstance(v, str) and v:
+            return v
+        if callable(v):
+            return getattr(v, "__name__", repr(v))
+    pattern = getattr(entry, "pattern", None)
+    fns = getattr(pattern, "fns", None)
+    if fns:
+        return "pattern on " + ",".join(str(f) for f in fns)
+    return type(entry).__name__

@@ -1,0 +1,96 @@
+"""The captured trace: an ordered list of steps, each a transition between graph versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch.fx
+
+# Stages in pipeline order; also the labels used in reports.
+STAGES = ("pre_grad", "aot", "joint", "partition", "post_grad", "lowering")
+
+# What a step's before/after sides are.
+KIND_FX = "fx"  # both sides are GraphModules with the same signature
+KIND_AOT = "aot"  # Dynamo graph -> functionalized, decomposed aten graph
+KIND_PARTITION = "partition"  # joint graph -> (forward, backward)
+KIND_LOWERING = "lowering"  # last FX graph -> compiled callable
+
+
+@dataclass
+class PatternFire:
+    """One application of one pattern-matcher entry."""
+
+    pattern: str
+    entry_kind: str  # ReplacementPatternEntry / GraphPatternEntry / LoweringPatternEntry
+    matched: tuple[str, ...]  # names of the matched nodes
+    anchor: str
+
+
+@dataclass
+class Step:
+    index: int
+    name: str
+    stage: str
+    graph: str  # the graph lineage it transforms, e.g. "forward#0"
+    kind: str = KIND_FX
+    parent: int | None = None
+    children: list[int] = field(default_factory=list)
+    changed: bool = False
+    implicit: bool = False  # a change no observed pass accounts for
+    before: Any = None  # GraphModule | None
+    after: Any = None  # GraphModule | (fw, bw) | compiled callable | None
+    created: list[str] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
+    replaced: dict[str, str] = field(default_factory=dict)  # old node name -> new node name
+    pattern: PatternFire | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    tool_error: str | None = None
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def checkable(self) -> bool:
+        return self.changed and self.is_leaf and self.before is not None and self.after is not None
+
+
+@dataclass
+class GraphRecord:
+    """One lineage: a graph and its inputs as seen at run time."""
+
+    label: str  # "pre_grad#0", "joint#0", "forward#0", "backward#0", "inference#0"
+    role: str  # pre_grad / joint / forward / backward / inference
+    runtime_inputs: list[Any] | None = None  # cloned real inputs of its first run
+    compiled: Any = None  # the compiled boxed callable (lowered graphs only)
+    final: torch.fx.GraphModule | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    steps: list[Step] = field(default_factory=list)
+    graphs: dict[str, GraphRecord] = field(default_factory=dict)
+    tool_errors: list[str] = field(default_factory=list)
+    missing_hooks: list[str] = field(default_factory=list)
+    # name -> eager evaluator for nodes that call a lowering-pattern handler (cannot run eagerly)
+    lowering_stubs: dict[int, Any] = field(default_factory=dict)
+
+    def leaf_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.is_leaf]
+
+    def changed_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.changed and s.is_leaf]
+
+    def ancestry(self, step: Step) -> list[Step]:
+        out: list[Step] = []
+        cur = step.parent
+        while cur is not None:
+            out.append(self.steps[cur])
+            cur = self.steps[cur].parent
+        return out
+
+    def qualified_name(self, step: Step) -> str:
+        names = [s.name for s in reversed(self.ancestry(step))] + [step.name]
+        return " > ".join(names)

@@ -1,0 +1,144 @@
+"""The ``fxtv`` command line.
+
+    fxtv check FILE.py[:NAME] [--json PATH] [--dynamic] [--training] [--trials N] [--no-special]
+    fxtv demo [--pass NAME] [--json PATH]
+    fxtv passes
+
+``check`` loads FILE.py as a module. NAME (default ``model``) is the function or nn.Module to
+validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()`` (a function
+returning one) -- or ``NAME_inputs`` / ``make_NAME_inputs()`` when several programs share a
+file. An optional ``fxtv_options = {"dynamic": True, "training": False}`` sets the defaults.
+Exit codes: 0 every step equivalent, 1 a divergence was found, 2 usage or tool error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from .report import EXIT_ERROR, Report, render
+
+console = Console(stderr=False)
+
+
+def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
+    from ._api import UsageError
+
+    path_s, _, name = spec.partition(":")
+    path = Path(path_s)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    mod_spec = importlib.util.spec_from_file_location(f"fxtv_user_{path.stem}", path)
+    if mod_spec is None or mod_spec.loader is None:
+        raise UsageError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(mod_spec)
+    sys.path.insert(0, str(path.parent.resolve()))
+    try:
+        mod_spec.loader.exec_module(module)
+    except Exception as e:
+        raise UsageError(f"importing {path} failed: {type(e).__name__}: {e}") from e
+    finally:
+        sys.path.pop(0)
+    name = name or "model"
+    fn = getattr(module, name, None)
+    if fn is None or not callable(fn):
+        raise UsageError(f"{path} defines no callable {name!r} (fxtv check FILE.py[:NAME]; default name 'model')")
+    inputs: Any = None
+    for attr in (f"{name}_inputs", "example_inputs"):
+        if hasattr(module, attr):
+            inputs = getattr(module, attr)
+            break
+    else:
+        for attr in (f"make_{name}_inputs", "make_inputs"):
+            if callable(getattr(module, attr, None)):
+                inputs = getattr(module, attr)()
+                break
+    if inputs is None:
+        raise UsageError(f"{path} defines no inputs: add `example_inputs = (...)` or `def make_inputs(): ...`")
+    if not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    opts = dict(getattr(module, "fxtv_options", {}) or {})
+    return fn, tuple(inputs), opts, f"{path.name}:{name}"
+
+
+def _progress_validate(fn: Any, inputs: tuple[Any, ...], **kw: Any) -> Report:
+    from ._api import validate
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  console=console, transient=True) as prog:
+        task = prog.add_task("compiling with every pass captured", total=None)
+
+        def progress(i: int, n: int, step: Any) -> None:
+            prog.update(task, total=n, completed=i, description=f"checking {step.name[:50]}")
+
+        return validate(fn, *inputs, progress=progress, **kw)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    fn, inputs, opts, label = _load(args.target)
+    t0 = time.perf_counter()
+    report = _progress_validate(fn, inputs, dynamic=args.dynamic or bool(opts.get("dynamic", False)),
+                                training=args.training or bool(opts.get("training", False)),
+                                random_trials=args.trials, special_values=not args.no_special, name=label)
+    render(report, console, all_steps=args.all_steps)
+    console.print(f"[dim]fxtv total {time.perf_counter() - t0:.1f}s ({report.timing})[/dim]")
+    if args.json:
+        report.write_json(args.json)
+        console.print(f"[dim]JSON report written to {args.json}[/dim]")
+    return report.exit_code
+
+
+def cmd_passes(args: argparse.Namespace) -> int:
+    from passes import ALL_PASSES
+
+    for p in ALL_PASSES:
+        i = p.info
+        console.print(f"{'FAULTY ' if i.faulty else 'correct'} {i.name:28} {i.hook:28} {i.issue or ''}  {i.description}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(console, pass_name=args.pass_name, json_path=args.json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ._api import UsageError
+
+    parser = argparse.ArgumentParser(prog="fxtv", description="Find the torch.compile pass that changed your program's results.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="validate a program defined in a Python file")
+    c.add_argument("target", help="FILE.py[:NAME]")
+    c.add_argument("--json", help="write the machine-readable report here")
+    c.add_argument("--dynamic", action="store_true", help="compile with dynamic=True")
+    c.add_argument("--training", action="store_true", help="also compile and check the backward")
+    c.add_argument("--trials", type=int, default=2, help="random input trials besides the real inputs (default 2)")
+    c.add_argument("--no-special", action="store_true", help="skip the NaN/Inf/-0.0 trial")
+    c.add_argument("--all-steps", action="store_true", help="list unchanged steps too")
+    c.set_defaults(func=cmd_check)
+    d = sub.add_parser("demo", help="bundled models compiled with a bundled faulty pass")
+    d.add_argument("--pass", dest="pass_name", default=None, help="faulty pass to install (default: all, one by one)")
+    d.add_argument("--json", help="write the demo's reports (a list) here")
+    d.set_defaults(func=cmd_demo)
+    p = sub.add_parser("passes", help="list the bundled example passes")
+    p.set_defaults(func=cmd_passes)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        console.print(f"[bold red]fxtv: {e}[/bold red]")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Inside a guilty FX step: the first node whose value departs from its counterpart.
+
+Nodes are aligned by name (a node a pass did not touch keeps its name) and by the replacement
+record taken while the pass ran (``old.replace_all_uses_with(new)`` makes ``new`` the
+counterpart of ``old``). Both graphs run on the diverging trial's inputs with every value
+recorded; the first aligned pair, in the after-graph's order, that differs beyond tolerance is
+the first diverging node. The nodes the pass created among its ancestors are the rewrite to
+blame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+
+from ..capture import Step, Trace
+from ..numeric import Mismatch, accumulation_length, compare_values, run_graph, tolerance_for
+from ..numeric._execute import has_random_ops, to_float64, widen_value
+
+
+@dataclass
+class NodeBlame:
+    first_diverging: str | None  # after-graph node name
+    counterpart: str | None  # before-graph node it was compared with
+    op: str | None
+    mismatch: Mismatch | None
+    created: list[tuple[str, str]] = field(default_factory=list)  # (name, op) new nodes upstream of it
+    replaced_ops: list[tuple[str, str]] = field(default_factory=list)  # (name, op) removed by the pass
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "first_diverging_node": self.first_diverging,
+            "counterpart": self.counterpart,
+            "op": self.op,
+            "mismatch": self.mismatch.to_json() if self.mismatch else None,
+            "created_nodes": [{"name": n, "op": o} for n, o in self.created],
+            "replaced_nodes": [{"name": n, "op": o} for n, o in self.replaced_ops],
+            "note": self.note,
+        }
+
+
+def op_name(n: torch.fx.Node) -> str:
+    if n.op in ("call_function", "call_method"):
+        t = n.target
+        return str(t) if isinstance(t, torch._ops.OpOverload | torch._ops.OpOverloadPacket) else getattr(t, "__name__", str(t))
+    if n.op == "call_module":
+        return f"module {n.target}"
+    return n.op
+
+
+def _ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
+    seen: set[torch.fx.Node] = set()
+    stack = [n]
+    while stack:
+        cur = stack.pop()
+        for i in cur.all_input_nodes:
+            if i not in seen:
+                seen.add(i)
+                stack.append(i)
+    return seen
+
+
+def blame_nodes(trace: Trace, step: Step, inputs: list[Any]) -> NodeBlame:
+    before: torch.fx.GraphModule = step.before
+    after: torch.fx.GraphModule = step.after
+    b = run_graph(before, inputs, stubs=trace.lowering_stubs, record=True)
+    a = run_graph(after, inputs, stubs=trace.lowering_stubs, record=True)
+    ref: dict[str, Any] = {}
+    if not has_random_ops(before):
+        try:
+            r = run_graph(to_float64(before), [widen_value(x) for x in inputs], stubs=trace.lowering_stubs, record=True)
+            ref = r.values if r.error is None else {}
+        except Exception:  # the reference is optional here
+            ref = {}
+    k = accumulation_length(before)
+    b_nodes = {n.name: n for n in before.graph.nodes}
+    a_nodes = {n.name: n for n in after.graph.nodes}
+    new_for_old = dict(step.replaced)
+    old_for_new: dict[str, str] = {}
+    for old, new in new_for_old.items():
+        # follow chains old -> mid -> new made within the step
+        while new in new_for_old and new_for_old[new] != new:
+            new = new_for_old[new]
+        old_for_new.setdefault(new, old)
+    created = {n for n in a_nodes if n not in b_nodes}
+    removed = [(n, op_name(b_nodes[n])) for n in b_nodes if n not in a_nodes]
+    blame = NodeBlame(None, None, None, None, replaced_ops=removed)
+    if a.error is not None:
+        blame.note = f"after-graph raises: {a.error}"
+    for n in after.graph.nodes:
+        if n.op in ("placeholder", "output"):
+            continue
+        other = old_for_new.get(n.name, n.name if n.name in b_nodes else None)
+        if other is None or n.name not in a.values or other not in b.values:
+            continue
+        bv, av = b.values[other], a.values[n.name]
+        if not isinstance(av, torch.Tensor | int | float | bool):
+            continue
+        dtype = bv.dtype if isinstance(bv, torch.Tensor) and bv.is_floating_point() else torch.float32
+        found = compare_values(f"node {n.name}", bv, av, ref.get(other), tolerance_for(dtype, k, have_reference=bool(ref)))
+        found = [m for m in found if m.kind != "value" or (m.max_abs_err > 0 and m.count > 0)]
+        if found:
+            blame.first_diverging, blame.counterpart, blame.op = n.name, other, op_name(n)
+            blame.mismatch = found[0]
+            anc = _ancestors(n) | {n}
+            blame.created = [(c.name, op_name(c)) for c in after.graph.nodes if c.name in created and c in anc]
+            break
+    if blame.first_diverging is None:
+        blame.created = [(c.name, op_name(c)) for c in after.graph.nodes if c.name in created]
+        blame.note = (blame.note or "") + (
+            "no aligned node differs: the divergence is in what the rewrite removed or in the outputs/mutations")
+    return blame

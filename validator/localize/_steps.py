@@ -1,0 +1,95 @@
+"""Step-level localization over a captured trace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..capture import KIND_FX, KIND_LOWERING, Step, Trace
+from ..numeric import DIVERGED, EQUIVALENT, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
+from ._nodes import NodeBlame, blame_nodes
+
+
+@dataclass
+class StepVerdict:
+    step: Step
+    check: StepCheck
+    qualified_name: str
+
+    @property
+    def verdict(self) -> str:
+        return self.check.verdict
+
+
+@dataclass
+class Localization:
+    verdicts: list[StepVerdict] = field(default_factory=list)
+    guilty: StepVerdict | None = None
+    blame: NodeBlame | None = None
+    later_divergences: list[StepVerdict] = field(default_factory=list)
+
+    @property
+    def diverged(self) -> bool:
+        return self.guilty is not None
+
+    @property
+    def tool_errors(self) -> list[StepVerdict]:
+        return [v for v in self.verdicts if v.verdict == TOOL_ERROR]
+
+
+def localize(trace: Trace, options: CheckOptions | None = None,
+             progress: Callable[[int, int, Step], None] | None = None) -> Localization:
+    """Check every changed leaf step; blame the first that diverges, down to a node."""
+    checker = Checker(trace, options)
+    loc = Localization()
+    leaves = [s for s in trace.steps if s.is_leaf and s.changed]
+    by_index: dict[int, StepVerdict] = {}
+    for i, step in enumerate(leaves):
+        if progress is not None:
+            progress(i, len(leaves), step)
+        if checker.options.stop_at_first_divergence and loc.guilty is not None:
+            break
+        v = StepVerdict(step, checker.check(step), trace.qualified_name(step))
+        by_index[step.index] = v
+        if v.verdict == DIVERGED:
+            if loc.guilty is None:
+                loc.guilty = v
+            else:
+                loc.later_divergences.append(v)
+    # Groups (a pass and its sub-passes) take the worst verdict of their children.
+    for step in trace.steps:
+        if step.index in by_index:
+            loc.verdicts.append(by_index[step.index])
+        elif step.changed or step.parent is None:
+            kids = [by_index[c] for c in _leaf_descendants(trace, step) if c in by_index]
+            verdict = (DIVERGED if any(k.verdict == DIVERGED for k in kids)
+                       else EQUIVALENT if kids and all(k.verdict == EQUIVALENT for k in kids)
+                       else UNCHANGED if not step.changed else "mixed")
+            loc.verdicts.append(StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"),
+                                            trace.qualified_name(step)))
+    g = loc.guilty
+    if g is not None and g.step.kind == KIND_FX:
+        failing = g.check.first_failure
+        if failing is not None and failing.inputs is not None:
+            try:
+                loc.blame = blame_nodes(trace, g.step, failing.inputs)
+            except Exception as e:  # node blame is a refinement; keep the step verdict
+                loc.blame = NodeBlame(None, None, None, None, note=f"node localization failed: {e}")
+    elif g is not None and g.step.kind == KIND_LOWERING:
+        loc.blame = NodeBlame(None, None, None, None, note=(
+            "all FX steps agree; the compiled code differs from the last FX graph: "
+            "blame lowering / fusion / codegen"))
+    return loc
+
+
+def _leaf_descendants(trace: Trace, step: Step) -> list[int]:
+    out: list[int] = []
+    stack = list(step.children)
+    while stack:
+        i = stack.pop()
+        s = trace.steps[i]
+        if s.children:
+            stack.extend(s.children)
+        else:
+            out.append(i)
+    return out

@@ -1,0 +1,133 @@
+"""Compare one value of the after-graph with the before-graph and the float64 reference.
+
+IEEE rules: a NaN in after where before has none ("new NaN"), or the reverse ("lost NaN"),
+diverges; an infinity must keep its sign and position; -0.0 vs +0.0 is reported as its own kind
+("signed_zero"), since only sign-observing consumers (division, atan2, copysign, signbit, log of
+the reciprocal...) can see it. Integers and bools compare exactly; shapes and dtypes must match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ._tolerance import Tolerance
+
+
+@dataclass
+class Mismatch:
+    where: str  # "output 0", "input 3 (mutated)", "node add_1"
+    kind: str  # value | nan | inf | signed_zero | shape | dtype | int | type | aliasing | error
+    detail: str
+    count: int = 0  # elements out of tolerance
+    total: int = 0
+    max_abs_err: float = 0.0
+    index: tuple[int, ...] | None = None
+    before: float | None = None
+    after: float | None = None
+    reference: float | None = None
+    allowed: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _item(t: torch.Tensor, idx: tuple[int, ...]) -> float:
+    return float(t[idx].item()) if t.dim() else float(t.item())
+
+
+def _first(mask: torch.Tensor) -> tuple[int, ...]:
+    nz = mask.nonzero()
+    return tuple(int(i) for i in nz[0]) if nz.numel() else ()
+
+
+def compare_values(where: str, before: Any, after: Any, ref: Any, tol: Tolerance) -> list[Mismatch]:
+    if isinstance(before, torch.Tensor) or isinstance(after, torch.Tensor):
+        if not (isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor)):
+            return [Mismatch(where, "type", f"{type(before).__name__} became {type(after).__name__}")]
+        return compare_tensors(where, before, after, ref if isinstance(ref, torch.Tensor) else None, tol)
+    if isinstance(before, torch.SymInt) or isinstance(after, torch.SymInt):
+        before, after = int(before), int(after)
+    if type(before) is not type(after) and not (isinstance(before, (int, float)) and isinstance(after, (int, float))):
+        return [Mismatch(where, "type", f"{type(before).__name__} became {type(after).__name__}")]
+    if before != after and not (isinstance(before, float) and before != before and after != after):
+        return [Mismatch(where, "int", f"{before!r} became {after!r}")]
+    return []
+
+
+def compare_tensors(where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Tensor | None,
+                    tol: Tolerance) -> list[Mismatch]:
+    if b.shape != a.shape:
+        return [Mismatch(where, "shape", f"shape {tuple(b.shape)} became {tuple(a.shape)}")]
+    if b.dtype != a.dtype:
+        return [Mismatch(where, "dtype", f"dtype {b.dtype} became {a.dtype}")]
+    b, a = b.detach().cpu(), a.detach().cpu()
+    if b.is_complex():
+        b, a = torch.view_as_real(b), torch.view_as_real(a)
+        ref = torch.view_as_real(ref.detach().cpu()) if ref is not None and ref.is_complex() else None
+    if not b.is_floating_point():
+        bad = b != a
+        if bool(bad.any()):
+            idx = _first(bad)
+            return [Mismatch(where, "int", "integer/bool values differ", int(bad.sum()), b.numel(),
+                             index=idx, before=_item(b, idx), after=_item(a, idx))]
+        return []
+    out: list[Mismatch] = []
+    b64, a64 = b.double(), a.double()
+    r = ref.detach().cpu().double() if ref is not None and ref.shape == b.shape else b64
+    nan_b, nan_a = torch.isnan(b64), torch.isnan(a64)
+    for mask, what in ((nan_a & ~nan_b, "new NaN"), (nan_b & ~nan_a, "lost NaN")):
+        if bool(mask.any()):
+            idx = _first(mask)
+            out.append(Mismatch(where, "nan", what, int(mask.sum()), b.numel(), index=idx,
+                                before=_item(b64, idx), after=_item(a64, idx), reference=_item(r, idx)))
+    inf_any = (torch.isinf(b64) | torch.isinf(a64)) & ~nan_a & ~nan_b
+    inf_bad = inf_any & (b64 != a64)
+    if bool(inf_bad.any()):
+        idx = _first(inf_bad)
+        out.append(Mismatch(where, "inf", "infinity differs", int(inf_bad.sum()), b.numel(), index=idx,
+                            before=_item(b64, idx), after=_item(a64, idx), reference=_item(r, idx)))
+    finite = torch.isfinite(b64) & torch.isfinite(a64) & torch.isfinite(r)
+    if bool(finite.any()):
+        rf = torch.where(finite, r, torch.zeros_like(r))
+        err_b = torch.where(finite, (b64 - r).abs(), torch.zeros_like(r))
+        err_a = torch.where(finite, (a64 - r).abs(), torch.zeros_like(r))
+        rms = float(rf.pow(2).mean().sqrt()) if rf.numel() else 0.0
+        allowed = tol.rtol * (rf.abs() + rms) + tol.before_factor * float(err_b.max())
+        bad = finite & (err_a > allowed)
+        if bool(bad.any()):
+            idx = tuple(int(i) for i in torch.unravel_index(torch.where(bad, err_a - allowed, -1.0).argmax(), b.shape))
+            out.append(Mismatch(where, "value", "values differ beyond tolerance", int(bad.sum()), b.numel(),
+                                max_abs_err=float(err_a[bad].max()), index=idx, before=_item(b64, idx),
+                                after=_item(a64, idx), reference=_item(r, idx), allowed=_item(allowed, idx)))
+    zero = (b64 == 0) & (a64 == 0) & (torch.signbit(b64) != torch.signbit(a64))
+    if bool(zero.any()):
+        idx = _first(zero)
+        out.append(Mismatch(where, "signed_zero", "sign of zero differs", int(zero.sum()), b.numel(),
+                            index=idx, before=_item(b64, idx), after=_item(a64, idx)))
+    return out
+
+
+def alias_pairs(outputs: list[Any], inputs: list[Any]) -> set[tuple[str, int, int]]:
+    """(kind, i, j) for outputs sharing storage with an input ("in") or an earlier output ("out")."""
+    def key(t: Any) -> int | None:
+        if isinstance(t, torch.Tensor) and t.numel() > 0:
+            return t.untyped_storage().data_ptr()
+        return None
+
+    in_keys = {k: j for j, v in enumerate(inputs) if (k := key(v)) is not None}
+    pairs: set[tuple[str, int, int]] = set()
+    seen: dict[int, int] = {}
+    for i, v in enumerate(outputs):
+        k = key(v)
+        if k is None:
+            continue
+        if k in in_keys:
+            pairs.add(("in", i, in_keys[k]))
+        if k in seen:
+            pairs.add(("out", i, seen[k]))
+        else:
+            seen[k] = i
+    return pairs

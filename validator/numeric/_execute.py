@@ -1,0 +1,122 @@
+"""Run a captured graph eagerly: lowering-pattern stubs, fixed RNG seed, optional float64 copy."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+
+from .._values import clone_inputs, clone_value, flatten
+
+RNG_SEED = 1234
+
+# Ops whose stream of random numbers changes with dtype: a float64 copy would not reproduce them.
+_RANDOM_OPS = ("rand", "randn", "randint", "bernoulli", "dropout", "native_dropout", "normal",
+               "uniform", "exponential", "multinomial", "randperm", "rand_like", "randn_like",
+               "inductor_random", "inductor_seed", "inductor_seeds", "seed")
+
+
+@dataclass
+class RunResult:
+    outputs: list[Any]
+    inputs_after: list[Any]  # the inputs' state after the run (mutations)
+    values: dict[str, Any] = field(default_factory=dict)  # node name -> value (record=True)
+    error: str | None = None
+
+
+class _Interpreter(torch.fx.Interpreter):
+    def __init__(self, gm: torch.fx.GraphModule, stubs: Mapping[int, Any], record: bool) -> None:
+        super().__init__(gm, garbage_collect_values=not record)
+        self.stubs = stubs
+        self.record = record
+        self.values: dict[str, Any] = {}
+
+    def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
+        stub = self.stubs.get(id(target))
+        if stub is not None:
+            return stub(args, kwargs)
+        return super().call_function(target, args, kwargs)
+
+    def run_node(self, n: torch.fx.Node) -> Any:
+        out = super().run_node(n)
+        if self.record and n.op not in ("output",):
+            self.values[n.name] = clone_value(out)
+        return out
+
+
+def run_graph(gm: torch.fx.GraphModule, inputs: Sequence[Any], *, stubs: Mapping[int, Any] | None = None,
+              record: bool = False) -> RunResult:
+    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised."""
+    args = clone_inputs(inputs)
+    interp = _Interpreter(gm, stubs or {}, record)
+    torch.manual_seed(RNG_SEED)
+    try:
+        with torch.no_grad():
+            out = interp.run(*args)
+    except Exception as e:
+        return RunResult([], args, interp.values, f"{type(e).__name__}: {e}")
+    return RunResult(flatten(out), args, interp.values)
+
+
+def run_compiled(fn: Any, inputs: Sequence[Any]) -> RunResult:
+    """Run an inductor boxed callable (takes one list, may clear it) on clones."""
+    args = clone_inputs(inputs)
+    torch.manual_seed(RNG_SEED)
+    try:
+        with torch.no_grad():
+            out = fn(list(args))
+    except Exception as e:
+        return RunResult([], args, {}, f"{type(e).__name__}: {e}")
+    return RunResult(flatten(out), args)
+
+
+def has_random_ops(gm: torch.fx.GraphModule) -> bool:
+    for n in gm.graph.nodes:
+        if n.op != "call_function":
+            continue
+        name = getattr(n.target, "__name__", str(n.target)).split(".")[0]
+        tags = getattr(n.target, "tags", ())
+        if name in _RANDOM_OPS or torch.Tag.nondeterministic_seeded in tags:
+            return True
+    return False
+
+
+def _widen(a: Any) -> Any:
+    if isinstance(a, torch.dtype):
+        if a.is_floating_point and a != torch.float64:
+            return torch.float64
+        if a.is_complex and a != torch.complex128:
+            return torch.complex128
+    return a
+
+
+def to_float64(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
+    """A float64 copy of ``gm``: explicit dtypes widened, tensor attributes converted."""
+    graph = copy.deepcopy(gm.graph)
+    for n in graph.nodes:
+        n.args = torch.fx.node.map_aggregate(n.args, _widen)
+        n.kwargs = torch.fx.node.map_aggregate(n.kwargs, _widen)
+    root = copy.deepcopy(gm)
+    root.to(torch.float64)
+    for n in graph.nodes:
+        if n.op == "get_attr":
+            *path, leaf = n.target.split(".")
+            owner = root
+            for p in path:
+                owner = getattr(owner, p)
+            val = getattr(owner, leaf)
+            if isinstance(val, torch.Tensor) and not isinstance(val, torch.nn.Parameter):
+                setattr(owner, leaf, widen_value(val))
+    return torch.fx.GraphModule(root, graph)
+
+
+def widen_value(v: Any) -> Any:
+    if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()):
+        return v.detach().to(_widen(v.dtype))
+    if isinstance(v, (list, tuple)):
+        return type(v)(widen_value(x) for x in v)
+    return v

@@ -1,0 +1,152 @@
+"""The report object returned by ``validate`` and its JSON form (schema in docs/report-json.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import __version__
+from .._values import describe
+from ..capture import Step, Trace
+from ..localize import Localization, StepVerdict, op_name
+from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED
+
+EXIT_EQUIVALENT, EXIT_DIVERGED, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class Report:
+    program: str
+    trace: Trace
+    localization: Localization | None
+    dynamic: bool = False
+    training: bool = False
+    inputs: list[str] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+    error: str | None = None  # the compile or the compiled run failed
+
+    # -------------------------------------------------------------- summary
+    @property
+    def verdict(self) -> str:
+        if self.error is not None:
+            return "error"
+        if self.localization is not None and self.localization.diverged:
+            return DIVERGED
+        return EQUIVALENT
+
+    @property
+    def exit_code(self) -> int:
+        return {DIVERGED: EXIT_DIVERGED, EQUIVALENT: EXIT_EQUIVALENT}.get(self.verdict, EXIT_ERROR)
+
+    @property
+    def guilty(self) -> StepVerdict | None:
+        return self.localization.guilty if self.localization else None
+
+    @property
+    def guilty_step(self) -> str | None:
+        g = self.guilty
+        return g.step.name if g else None
+
+    def counts(self) -> dict[str, Any]:
+        steps = self.trace.steps
+        by: dict[str, int] = {}
+        for v in self.localization.verdicts if self.localization else []:
+            if v.step.is_leaf and v.step.changed:
+                by[v.verdict] = by.get(v.verdict, 0) + 1
+        return {
+            "captured_steps": len(steps),
+            "leaf_steps": sum(1 for s in steps if s.is_leaf),
+            "changed_steps": sum(1 for s in steps if s.is_leaf and s.changed),
+            "by_verdict": by,
+            "by_stage": _by_stage(steps),
+        }
+
+    # -------------------------------------------------------------- json
+    def to_json(self) -> dict[str, Any]:
+        loc = self.localization
+        return {
+            "schema": "fxtv-report/1",
+            "fxtv_version": __version__,
+            "torch_version": torch.__version__,
+            "program": self.program,
+            "dynamic": self.dynamic,
+            "training": self.training,
+            "inputs": self.inputs,
+            "verdict": self.verdict,
+            "error": self.error,
+            "guilty": _guilty_json(self) if loc and loc.guilty else None,
+            "later_divergences": [v.qualified_name for v in loc.later_divergences] if loc else [],
+            "counts": self.counts(),
+            "steps": [_step_json(v) for v in loc.verdicts] if loc else [],
+            "graphs": [{"label": g.label, "role": g.role,
+                        "inputs": [describe(x) for x in g.runtime_inputs or []]}
+                       for g in self.trace.graphs.values()],
+            "tool_errors": self.trace.tool_errors + [f"{v.qualified_name}: {v.check.reason}"
+                                                     for v in (loc.tool_errors if loc else [])],
+            "missing_hooks": self.trace.missing_hooks,
+            "timing_s": self.timing,
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str))
+
+
+def _by_stage(steps: list[Step]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in steps:
+        out[s.stage] = out.get(s.stage, 0) + 1
+    return out
+
+
+def _step_json(v: StepVerdict) -> dict[str, Any]:
+    s, c = v.step, v.check
+    return {
+        "index": s.index,
+        "name": s.name,
+        "qualified_name": v.qualified_name,
+        "stage": s.stage,
+        "graph": s.graph,
+        "kind": s.kind,
+        "parent": s.parent,
+        "changed": s.changed,
+        "implicit": s.implicit,
+        "verdict": c.verdict,
+        "reason": c.reason,
+        "tolerance": c.tolerance,
+        "warnings": c.warnings,
+        "pattern": s.pattern.__dict__ if s.pattern else None,
+        "created_nodes": s.created,
+        "erased_nodes": s.erased,
+        "trials": [{"trial": t.trial, "special": t.special, "reference": t.reference,
+                    "mismatches": [m.to_json() for m in t.mismatches]} for t in c.trials],
+    }
+
+
+def _guilty_json(r: Report) -> dict[str, Any]:
+    loc = r.localization
+    assert loc is not None and loc.guilty is not None
+    g = loc.guilty
+    out = _step_json(g)
+    out["nodes"] = loc.blame.to_json() if loc.blame else None
+    out["diverging_trials"] = [t.trial for t in g.check.trials if t.diverged]
+    return out
+
+
+def node_summary(step: Step, names: list[str]) -> list[str]:
+    """'name = op' strings for nodes of the step's after-graph (or before-graph)."""
+    out = []
+    for gm in (step.after, step.before):
+        if isinstance(gm, torch.fx.GraphModule):
+            nodes = {n.name: n for n in gm.graph.nodes}
+            for name in names:
+                if name in nodes and not any(o.startswith(name + " ") for o in out):
+                    out.append(f"{name} = {op_name(nodes[name])}")
+    return out
+
+
+VERDICT_STYLE = {DIVERGED: "bold red", EQUIVALENT: "green", NOT_RUN: "yellow", TOOL_ERROR: "magenta",
+                 UNCHANGED: "dim", "mixed": "yellow", "error": "bold magenta"}

@@ -1,0 +1,100 @@
+"""Human-readable report for the terminal (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..numeric import DIVERGED, TOOL_ERROR, UNCHANGED
+from ._model import VERDICT_STYLE, Report, node_summary
+
+
+def render(report: Report, console: Console | None = None, *, all_steps: bool = False) -> None:
+    con = console or Console()
+    head = Text.assemble((f"fxtv: {report.program}", "bold"),
+                         f"  ({'dynamic' if report.dynamic else 'static'} shapes, "
+                         f"{'training' if report.training else 'inference'})")
+    con.print(head)
+    if report.inputs:
+        con.print(Text("inputs: " + ", ".join(report.inputs), style="dim"))
+    if report.error:
+        con.print(Panel(report.error, title="compile or run failed", style="magenta"))
+        return
+    loc = report.localization
+    assert loc is not None
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("#", "stage", "graph", "step", "verdict", "detail"):
+        table.add_column(col, overflow="fold")
+    for v in loc.verdicts:
+        s, c = v.step, v.check
+        interesting = s.changed or c.verdict not in (UNCHANGED,)
+        if not all_steps and (not interesting or (s.children and c.verdict != DIVERGED)):
+            continue
+        detail = ""
+        if c.verdict == DIVERGED and c.first_failure:
+            m = c.first_failure.mismatches[0]
+            detail = f"{c.first_failure.trial}: {m.where} {m.detail}"
+        elif c.reason:
+            detail = c.reason
+        elif c.trials:
+            detail = f"{len(c.trials)} trials, ref {c.trials[0].reference}"
+        if c.warnings:
+            detail += f"  [yellow]({len(c.warnings)} warning(s))[/yellow]"
+        indent = "  " * len(report.trace.ancestry(s))
+        table.add_row(str(s.index), s.stage, s.graph, indent + s.name,
+                      Text(c.verdict, style=VERDICT_STYLE.get(c.verdict, "")), detail)
+    con.print(table)
+    counts = report.counts()
+    con.print(Text(f"{counts['captured_steps']} steps captured, {counts['changed_steps']} changed the program, "
+                   f"verdicts {counts['by_verdict']}", style="dim"))
+    _render_guilty(report, con)
+    errs = report.trace.tool_errors + [f"{v.qualified_name}: {v.check.reason}" for v in loc.verdicts
+                                       if v.verdict == TOOL_ERROR]
+    if errs:
+        con.print(Panel("\n".join(e.splitlines()[0] for e in errs[:10]), title="fxtv tool errors (your program's "
+                        "results were not affected)", style="magenta"))
+
+
+def _render_guilty(report: Report, con: Console) -> None:
+    loc = report.localization
+    if loc is None or loc.guilty is None:
+        con.print(Text("No step changed the program's results: every captured step is equivalent on "
+                       "all trials.", style="bold green"))
+        return
+    g = loc.guilty
+    s, c = g.step, g.check
+    lines = [f"[bold]guilty step[/bold]: {g.qualified_name}  (stage {s.stage}, graph {s.graph})"]
+    if s.pattern:
+        lines.append(f"[bold]pattern[/bold]: {s.pattern.pattern} ({s.pattern.entry_kind}), matched "
+                     f"{', '.join(s.pattern.matched)}")
+    bad = [t for t in c.trials if t.diverged]
+    lines.append(f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
+                 f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})")
+    for m in bad[0].mismatches[:4] if bad else []:
+        where = f" at index {list(m.index)}" if m.index else ""
+        vals = ""
+        if m.before is not None:
+            vals = f": before {m.before:.6g}, after {m.after:.6g}"
+            if m.reference is not None:
+                vals += f", float64 {m.reference:.6g}"
+        count = f" ({m.count}/{m.total} elements)" if m.total else ""
+        lines.append(f"  {m.where}: {m.detail}{count}{where}{vals}")
+    b = loc.blame
+    if b is not None:
+        if b.first_diverging:
+            lines.append(f"[bold]first diverging node[/bold]: {b.first_diverging} = {b.op}"
+                         + (f"  (compared with {b.counterpart} before the pass)" if b.counterpart != b.first_diverging else ""))
+        if b.created:
+            lines.append("[bold]nodes the pass created upstream[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.created))
+        if b.replaced_ops:
+            lines.append("[bold]nodes the pass removed[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.replaced_ops[:8]))
+        if b.note:
+            lines.append(f"[dim]{b.note}[/dim]")
+    elif s.created or s.erased:
+        lines.append("changed nodes: " + ", ".join(node_summary(s, s.created + s.erased)[:8]))
+    if loc.later_divergences:
+        lines.append(f"[dim]later steps that also diverge on their own inputs: "
+                     f"{', '.join(v.qualified_name for v in loc.later_divergences[:5])}[/dim]")
+    con.print(Panel("\n".join(lines), title="[bold red]divergence found[/bold red]", border_style="red"))
