@@ -90,9 +90,7 @@ class GraphPass(CustomGraphPass):
                 graph.eliminate_dead_code()
             graph.lint()
         changed = before.symmetric_difference(graph.nodes)
-        self.last_touched = frozenset(
-            target_name(c.target) for c in changed if c.op == "call_function"
-        )
+        self.last_touched = frozenset(target_name(c.target) for c in changed if c.op == "call_function")
         self.touched |= self.last_touched
         self.last_rewrites = n
         self.total_rewrites += n

@@ -98,12 +98,7 @@ def aliases_input_if_replaced(node: Node, replacement: Node) -> bool:
 
 def same_shape_dtype(a: object, b: object) -> bool:
     fa, fb = fake(a), fake(b)
-    return (
-        fa is not None
-        and fb is not None
-        and fa.dtype == fb.dtype
-        and tuple(fa.shape) == tuple(fb.shape)
-    )
+    return fa is not None and fb is not None and fa.dtype == fb.dtype and tuple(fa.shape) == tuple(fb.shape)
 
 
 def static_shape(t: torch.Tensor) -> list[int] | None:
@@ -115,9 +110,7 @@ def static_shape(t: torch.Tensor) -> list[int] | None:
 
 def int_list(arg: object) -> list[int] | None:
     """``arg`` as a list of plain ints (e.g. permute dims), or None."""
-    if isinstance(arg, (list, tuple)) and all(
-        isinstance(d, int) and not isinstance(d, bool) for d in arg
-    ):
+    if isinstance(arg, (list, tuple)) and all(isinstance(d, int) and not isinstance(d, bool) for d in arg):
         return [int(d) for d in arg]
     return None
 
@@ -161,7 +154,7 @@ def infer_meta(node: Node, hint: Node | None = None) -> None:
         try:
             with mode:
                 node.meta[key] = node.target(*args, **kwargs)  # type: ignore[operator]
-        except Exception:  # noqa: BLE001 - meta is optional; never break the compile for it
+        except Exception:  # meta is optional: never break the compile for it
             node.meta.pop(key, None)
         return
 

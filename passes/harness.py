@@ -42,9 +42,7 @@ def _clone(args: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
 @contextlib.contextmanager
 def no_caches() -> Iterator[None]:
     """Force a real compile: cached graphs would skip the installed passes."""
-    with inductor_config.patch(fx_graph_cache=False), functorch_config.patch(
-        enable_autograd_cache=False
-    ):
+    with inductor_config.patch(fx_graph_cache=False), functorch_config.patch(enable_autograd_cache=False):
         yield
 
 

@@ -45,7 +45,7 @@ def _close(actual: Any, expected: Any, what: str) -> None:
     flat_a, spec_a = torch.utils._pytree.tree_flatten(actual)
     flat_e, spec_e = torch.utils._pytree.tree_flatten(expected)
     assert spec_a == spec_e, f"{what}: structure {spec_a} != {spec_e}"
-    for i, (a, e) in enumerate(zip(flat_a, flat_e)):
+    for i, (a, e) in enumerate(zip(flat_a, flat_e, strict=True)):
         if isinstance(e, torch.Tensor):
             rtol, atol = _tols(e.dtype)
             try:

@@ -10,7 +10,7 @@ float64 oracle), ``localize`` (first diverging step, then node), ``report`` (ter
 
 __version__ = "0.1.0"
 
-from ._api import UsageError, validate  # noqa: E402
-from .report import Report  # noqa: E402
+from ._api import UsageError, validate
+from .report import Report
 
 __all__ = ["Report", "UsageError", "__version__", "validate"]

@@ -28,8 +28,9 @@ def _check_inputs(inputs: tuple[Any, ...]) -> None:
             continue
         if isinstance(v, (list, tuple)) and all(isinstance(x, torch.Tensor | _SCALARS) for x in v):
             continue
-        raise UsageError(f"example input {i} is a {type(v).__name__}; fxtv takes tensors, Python numbers "
-                         "and lists/tuples of them")
+        raise UsageError(
+            f"example input {i} is a {type(v).__name__}; fxtv takes tensors, Python numbers and lists/tuples of them"
+        )
 
 
 def _fresh(inputs: tuple[Any, ...]) -> list[Any]:
@@ -59,10 +60,17 @@ def _run(fn: Callable[..., Any], args: list[Any], training: bool) -> Any:
     return out
 
 
-def validate(fn: Callable[..., Any], *example_inputs: Any, dynamic: bool = False, training: bool = False,
-             random_trials: int = 2, special_values: bool = True, stop_at_first: bool = False,
-             name: str | None = None,
-             progress: Callable[[int, int, Any], None] | None = None) -> Report:
+def validate(
+    fn: Callable[..., Any],
+    *example_inputs: Any,
+    dynamic: bool = False,
+    training: bool = False,
+    random_trials: int = 2,
+    special_values: bool = True,
+    stop_at_first: bool = False,
+    name: str | None = None,
+    progress: Callable[[int, int, Any], None] | None = None,
+) -> Report:
     """Compile ``fn`` with inductor once, capture every pass, and find the first that diverges.
 
     ``fn`` is a function or ``nn.Module``; ``example_inputs`` are its real inputs (tensors and
@@ -72,7 +80,7 @@ def validate(fn: Callable[..., Any], *example_inputs: Any, dynamic: bool = False
     The user's function is never changed, and a failure inside fxtv becomes a tool error in
     the report, not an exception.
     """
-    program = name or getattr(fn, "__name__", type(fn).__name__)
+    program = str(name or getattr(fn, "__name__", type(fn).__name__))
     _check_inputs(example_inputs)
     try:
         _run(fn, _fresh(example_inputs), training)
@@ -80,21 +88,29 @@ def validate(fn: Callable[..., Any], *example_inputs: Any, dynamic: bool = False
         raise
     except Exception as e:
         raise UsageError(f"{program} fails when run eagerly: {type(e).__name__}: {e}") from e
-    report = Report(program, trace=None, localization=None, dynamic=dynamic, training=training,  # type: ignore[arg-type]
-                    inputs=[describe(x) for x in example_inputs])
+    error: str | None = None
     torch._dynamo.reset()
     t0 = time.perf_counter()
     with capture() as trace:
-        report.trace = trace
         try:
             _run(torch.compile(fn, backend="inductor", dynamic=dynamic), _fresh(example_inputs), training)
         except Exception as e:
-            report.error = f"torch.compile failed: {type(e).__name__}: {e}"
+            error = f"torch.compile failed: {type(e).__name__}: {e}"
     t1 = time.perf_counter()
     torch._dynamo.reset()
-    if report.error is None:
-        opts = CheckOptions(random_trials=random_trials, special_values=special_values,
-                            stop_at_first_divergence=stop_at_first)
+    report = Report(
+        program,
+        trace,
+        None,
+        dynamic=dynamic,
+        training=training,
+        inputs=[describe(x) for x in example_inputs],
+        error=error,
+    )
+    if error is None:
+        opts = CheckOptions(
+            random_trials=random_trials, special_values=special_values, stop_at_first_divergence=stop_at_first
+        )
         report.localization = localize(trace, opts, progress)
     report.timing = {"compile_and_capture": round(t1 - t0, 3), "check": round(time.perf_counter() - t1, 3)}
     return report

@@ -87,12 +87,12 @@ def register_node_hooks(
     on_replace: Callable[[torch.fx.Node, str, torch.fx.Node], None],
 ) -> Callable[[], None]:
     """Register create/erase/replace hooks; returns the function that removes them."""
-    regs = [
+    regs: list[tuple[str, str, Callable[..., Any]]] = [
         ("_register_create_node_hook", "_unregister_create_node_hook", on_create),
         ("_register_erase_node_hook", "_unregister_erase_node_hook", on_erase),
         ("_register_replace_node_hook", "_unregister_replace_node_hook", on_replace),
     ]
-    done: list[tuple[str, Callable[..., None]]] = []
+    done: list[tuple[str, Callable[..., Any]]] = []
     for reg, unreg, fn in regs:
         if hasattr(gm, reg):
             getattr(gm, reg)(fn)

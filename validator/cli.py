@@ -25,7 +25,8 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from .report import EXIT_ERROR, Report, render
 
-console = Console(stderr=False)
+# Reports have wide tables: when piped (CI logs, files) do not fall back to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
@@ -71,8 +72,13 @@ def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
 def _progress_validate(fn: Any, inputs: tuple[Any, ...], **kw: Any) -> Report:
     from ._api import validate
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  console=console, transient=True) as prog:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        transient=True,
+    ) as prog:
         task = prog.add_task("compiling with every pass captured", total=None)
 
         def progress(i: int, n: int, step: Any) -> None:
@@ -84,9 +90,15 @@ def _progress_validate(fn: Any, inputs: tuple[Any, ...], **kw: Any) -> Report:
 def cmd_check(args: argparse.Namespace) -> int:
     fn, inputs, opts, label = _load(args.target)
     t0 = time.perf_counter()
-    report = _progress_validate(fn, inputs, dynamic=args.dynamic or bool(opts.get("dynamic", False)),
-                                training=args.training or bool(opts.get("training", False)),
-                                random_trials=args.trials, special_values=not args.no_special, name=label)
+    report = _progress_validate(
+        fn,
+        inputs,
+        dynamic=args.dynamic or bool(opts.get("dynamic", False)),
+        training=args.training or bool(opts.get("training", False)),
+        random_trials=args.trials,
+        special_values=not args.no_special,
+        name=label,
+    )
     render(report, console, all_steps=args.all_steps)
     console.print(f"[dim]fxtv total {time.perf_counter() - t0:.1f}s ({report.timing})[/dim]")
     if args.json:
@@ -100,7 +112,9 @@ def cmd_passes(args: argparse.Namespace) -> int:
 
     for p in ALL_PASSES:
         i = p.info
-        console.print(f"{'FAULTY ' if i.faulty else 'correct'} {i.name:28} {i.hook:28} {i.issue or ''}  {i.description}")
+        console.print(
+            f"{'FAULTY ' if i.faulty else 'correct'} {i.name:28} {i.hook:28} {i.issue or ''}  {i.description}"
+        )
     return 0
 
 
@@ -113,7 +127,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from ._api import UsageError
 
-    parser = argparse.ArgumentParser(prog="fxtv", description="Find the torch.compile pass that changed your program's results.")
+    parser = argparse.ArgumentParser(
+        prog="fxtv", description="Find the torch.compile pass that changed your program's results."
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("check", help="validate a program defined in a Python file")
     c.add_argument("target", help="FILE.py[:NAME]")

@@ -29,11 +29,7 @@ class DivPow2ToMul(GraphPass):
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
-        nodes = [
-            n
-            for n in graph.nodes
-            if n.op == "call_function" and n.target in (operator.truediv, torch.div)
-        ]
+        nodes = [n for n in graph.nodes if n.op == "call_function" and n.target in (operator.truediv, torch.div)]
         nodes += method_calls(graph, "div")
         done: list[torch.fx.Node] = []
         for node in nodes:

@@ -47,9 +47,7 @@ class FusePermutes(GraphPass):
                 outer.replace_all_uses_with(x)
             else:
                 with graph.inserting_before(outer):
-                    fused = new_call(
-                        graph, aten.permute.default, (x, dims), like=outer, creator=self.name
-                    )
+                    fused = new_call(graph, aten.permute.default, (x, dims), like=outer, creator=self.name)
                 outer.replace_all_uses_with(fused)
             count += 1
         return count

@@ -54,9 +54,7 @@ class ConvAddAlpha(GraphPass):
                 # BUG: the sound fold is b + alpha * other; add.kwargs["alpha"] is ignored.
                 if b is not None:
                     new_bias = new_call(graph, aten.add.Tensor, (b, new_bias), like=add)
-                fused = new_call(
-                    graph, aten.convolution.default, (x, w, new_bias, *rest), like=conv, creator=self.name
-                )
+                fused = new_call(graph, aten.convolution.default, (x, w, new_bias, *rest), like=conv, creator=self.name)
             add.replace_all_uses_with(fused)
             count += 1
         return count

@@ -22,7 +22,9 @@ class DropInputCopy(GraphPass):
         issue="pytorch/pytorch#155242",
         bug_class="Broken Aliasing and Mutation Semantics",
         guilty_targets=("aten.copy_.default",),
-        description="Erases aten.copy_ nodes with no users, including the copy_ that writes a mutated graph input back.",
+        description=(
+            "Erases aten.copy_ nodes with no users, including the copy_ that writes a mutated graph input back."
+        ),
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:

@@ -20,7 +20,9 @@ class MulZeroFold(GraphPass):
         issue="pytorch/pytorch#186281",
         bug_class="Unsound Graph Optimization",
         guilty_targets=("aten.full.default",),
-        description="Folds aten.mul(x, 0) to aten.full(shape, 0) for every dtype; NaN/Inf inputs give 0 instead of NaN.",
+        description=(
+            "Folds aten.mul(x, 0) to aten.full(shape, 0) for every dtype; NaN/Inf inputs give 0 instead of NaN."
+        ),
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:

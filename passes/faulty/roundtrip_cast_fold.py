@@ -22,17 +22,16 @@ class RoundtripCastFold(GraphPass):
         issue="pytorch/pytorch#185337",
         bug_class="Incorrect Operand Type-Promotion",
         guilty_targets=("prims.convert_element_type.default",),
-        description="Drops a pair of prims.convert_element_type that returns to the source dtype, even through a narrower dtype.",
+        description=(
+            "Drops a prims.convert_element_type pair that returns to the source dtype, even through a narrower dtype."
+        ),
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
         count = 0
         for outer in calls(graph, prims.convert_element_type.default):
             inner = outer.args[0]
-            if not (
-                isinstance(inner, torch.fx.Node)
-                and inner.target is prims.convert_element_type.default
-            ):
+            if not (isinstance(inner, torch.fx.Node) and inner.target is prims.convert_element_type.default):
                 continue
             x = inner.args[0]
             fx_ = fake(x)

@@ -29,7 +29,10 @@ class SplitCatOrder(GraphPass):
         issue="pytorch/pytorch#99686",
         bug_class="Unsound Graph Optimization",
         guilty_targets=("aten.cat.default",),
-        description="Replaces cat(getitems of one split, same dim) by the split input when all pieces are used, ignoring their order.",
+        description=(
+            "Replaces cat(getitems of one split, same dim) by the split input when all pieces are used,"
+            " ignoring their order."
+        ),
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:

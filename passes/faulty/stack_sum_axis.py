@@ -51,15 +51,17 @@ class StackSumAxis(GraphPass):
         issue="pytorch/pytorch#121227",
         bug_class="Unsound Graph Optimization",
         guilty_targets=("aten.add.Tensor",),
-        description="Turns sum-over-the-stack-dim into an add chain, normalising a negative stack dim with the wrong rank (reduces the wrong axis).",
+        description=(
+            "Turns sum-over-the-stack-dim into an add chain, normalising a negative stack dim with the"
+            " wrong rank (reduces the wrong axis)."
+        ),
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
         sums = [
             n
             for n in graph.nodes
-            if (n.op == "call_method" and n.target == "sum")
-            or (n.op == "call_function" and n.target is torch.sum)
+            if (n.op == "call_method" and n.target == "sum") or (n.op == "call_function" and n.target is torch.sum)
         ]
         count = 0
         dead: list[torch.fx.Node] = []

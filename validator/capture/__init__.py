@@ -29,8 +29,16 @@ from ._trace import (
 )
 
 __all__ = [
-    "KIND_AOT", "KIND_FX", "KIND_LOWERING", "KIND_PARTITION", "STAGES",
-    "GraphRecord", "PatternFire", "Step", "Trace", "capture",
+    "KIND_AOT",
+    "KIND_FX",
+    "KIND_LOWERING",
+    "KIND_PARTITION",
+    "STAGES",
+    "GraphRecord",
+    "PatternFire",
+    "Step",
+    "Trace",
+    "capture",
 ]
 
 
@@ -41,7 +49,9 @@ class _Patcher:
         self._undo: list[tuple[Any, str, Any]] = []
 
     def set(self, owner: Any, name: str, value: Any) -> None:
-        self._undo.append((owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name)))
+        self._undo.append(
+            (owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name))
+        )
         setattr(owner, name, value)
 
     def undo(self) -> None:
@@ -81,7 +91,7 @@ def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
             continue
         patch.set(cfx, name, _wrap(orig, stage_handlers[name]))
 
-    obs = _compat.observer_class()
+    obs: Any = _compat.observer_class()
     enter, exit_ = obs.__enter__, obs.__exit__
 
     def obs_enter(self: Any) -> Any:

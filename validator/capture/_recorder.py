@@ -116,14 +116,29 @@ class Recorder:
                 self._frames[-1].child_changed = True
 
     # ---------------------------------------------------------------- steps
-    def _add_step(self, name: str, lin: _Lineage, *, kind: str = "fx", stage: str | None = None,
-                  implicit: bool = False, parent: int | None = -1) -> Step:
+    def _add_step(
+        self,
+        name: str,
+        lin: _Lineage,
+        *,
+        kind: str = "fx",
+        stage: str | None = None,
+        implicit: bool = False,
+        parent: int | None = -1,
+    ) -> Step:
         if parent == -1:
             parent = self._frames[-1].step.index if self._frames else None
         if stage is None:
             stage = self.trace.steps[parent].stage if parent is not None else _stage_of(lin.role)
-        step = Step(index=len(self.trace.steps), name=name, stage=stage,
-                    graph=lin.label, kind=kind, parent=parent, implicit=implicit)
+        step = Step(
+            index=len(self.trace.steps),
+            name=name,
+            stage=stage,
+            graph=lin.label,
+            kind=kind,
+            parent=parent,
+            implicit=implicit,
+        )
         self.trace.steps.append(step)
         if parent is not None:
             self.trace.steps[parent].children.append(step.index)
@@ -169,8 +184,7 @@ class Recorder:
         fp = fingerprint(lin.gm.graph)
         if fp != lin.fp:
             if frame.child_changed:
-                rest = self._add_step(f"{step.name}: outside its sub-passes", lin, implicit=True,
-                                      parent=step.index)
+                rest = self._add_step(f"{step.name}: outside its sub-passes", lin, implicit=True, parent=step.index)
                 self._record_change(rest, lin, fp)
             else:
                 self._record_change(step, lin, fp)
@@ -205,22 +219,30 @@ class Recorder:
             self.close_frame(frame)
 
     # ---------------------------------------------------------------- pattern entries
-    def pattern_apply(self, orig: Callable[..., Any], entry: Any, match: Any, graph: torch.fx.Graph,
-                      node: torch.fx.Node) -> Any:
+    def pattern_apply(
+        self, orig: Callable[..., Any], entry: Any, match: Any, graph: torch.fx.Graph, node: torch.fx.Node
+    ) -> Any:
         gm = graph.owning_module
         if not isinstance(gm, torch.fx.GraphModule) or not self.active:
             return orig(entry, match, graph, node)
         kind = type(entry).__name__
         name = _pattern_name(entry)
         frame = self.guarded("pattern enter", lambda: self.open_frame(f"pattern: {name}", gm))
-        stub = self.guarded("lowering stub", lambda: LoweringStub.from_match(match)) if kind == "LoweringPatternEntry" else None
+        stub = (
+            self.guarded("lowering stub", lambda: LoweringStub.from_match(match))
+            if kind == "LoweringPatternEntry"
+            else None
+        )
         try:
             return orig(entry, match, graph, node)
         finally:
             if frame is not None:
                 frame.step.pattern = PatternFire(
-                    pattern=name, entry_kind=kind,
-                    matched=tuple(n.name for n in getattr(match, "nodes", ())), anchor=node.name)
+                    pattern=name,
+                    entry_kind=kind,
+                    matched=tuple(n.name for n in getattr(match, "nodes", ())),
+                    anchor=node.name,
+                )
                 if stub is not None:
                     self.guarded("lowering stub", lambda: self._register_stub(frame, stub))
                 self.guarded("pattern exit", lambda: self.close_frame(frame))
@@ -233,8 +255,9 @@ class Recorder:
                 frame.step.info["lowering_pattern"] = True
 
     # ---------------------------------------------------------------- stage wrappers
-    def pre_grad(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any,
-                 *a: Any, **k: Any) -> Any:
+    def pre_grad(
+        self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any, *a: Any, **k: Any
+    ) -> Any:
         state: dict[str, Any] = {}
 
         def enter() -> None:
@@ -273,8 +296,7 @@ class Recorder:
         state: dict[str, Any] = {}
 
         def enter() -> None:
-            is_joint = any(n.op == "placeholder" and n.name.startswith("tangents")
-                           for n in gm.graph.nodes)
+            is_joint = any(n.op == "placeholder" and n.name.startswith("tangents") for n in gm.graph.nodes)
             lin = self._lookup(gm) or self._new_lineage("joint" if is_joint else "inference", gm)
             state["lin"] = lin
             self._record_aot_step(lin)
@@ -305,8 +327,9 @@ class Recorder:
         else:
             step.info["not_run"] = "no pre-grad graph was captured for this compile"
 
-    def partition(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, joint_inputs: Any,
-                  *a: Any, **k: Any) -> Any:
+    def partition(
+        self, orig: Callable[..., Any], gm: torch.fx.GraphModule, joint_inputs: Any, *a: Any, **k: Any
+    ) -> Any:
         out = orig(gm, joint_inputs, *a, **k)
 
         def record() -> None:
@@ -320,10 +343,12 @@ class Recorder:
             step.changed = True
             step.before = joint.version
             step.after = (fw_lin.version, bw_lin.version)
-            step.info.update(num_fwd_outputs=k.get("num_fwd_outputs"), forward=fw_lin.label,
-                             backward=bw_lin.label, joint=joint.label)
+            step.info.update(
+                num_fwd_outputs=k.get("num_fwd_outputs"), forward=fw_lin.label, backward=bw_lin.label, joint=joint.label
+            )
             self.trace.graphs[fw_lin.label].info["joint"] = joint.label
             self.trace.graphs[bw_lin.label].info["joint"] = joint.label
+
         self.guarded("partition", record)
         return out
 
@@ -337,8 +362,9 @@ class Recorder:
             if frame is not None:
                 self.guarded(f"{name} exit", lambda: self.close_frame(frame))
 
-    def inductor(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any,
-                 *a: Any, **k: Any) -> Any:
+    def inductor(
+        self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any, *a: Any, **k: Any
+    ) -> Any:
         state: dict[str, Any] = {}
 
         def enter() -> None:

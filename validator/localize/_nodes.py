@@ -27,6 +27,7 @@ class NodeBlame:
     counterpart: str | None  # before-graph node it was compared with
     op: str | None
     mismatch: Mismatch | None
+    counterpart_op: str | None = None
     created: list[tuple[str, str]] = field(default_factory=list)  # (name, op) new nodes upstream of it
     replaced_ops: list[tuple[str, str]] = field(default_factory=list)  # (name, op) removed by the pass
     note: str | None = None
@@ -36,6 +37,7 @@ class NodeBlame:
             "first_diverging_node": self.first_diverging,
             "counterpart": self.counterpart,
             "op": self.op,
+            "counterpart_op": self.counterpart_op,
             "mismatch": self.mismatch.to_json() if self.mismatch else None,
             "created_nodes": [{"name": n, "op": o} for n, o in self.created],
             "replaced_nodes": [{"name": n, "op": o} for n, o in self.replaced_ops],
@@ -46,7 +48,11 @@ class NodeBlame:
 def op_name(n: torch.fx.Node) -> str:
     if n.op in ("call_function", "call_method"):
         t = n.target
-        return str(t) if isinstance(t, torch._ops.OpOverload | torch._ops.OpOverloadPacket) else getattr(t, "__name__", str(t))
+        return (
+            str(t)
+            if isinstance(t, torch._ops.OpOverload | torch._ops.OpOverloadPacket)
+            else getattr(t, "__name__", str(t))
+        )
     if n.op == "call_module":
         return f"module {n.target}"
     return n.op
@@ -64,7 +70,21 @@ def _ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
     return seen
 
 
-def blame_nodes(trace: Trace, step: Step, inputs: list[Any]) -> NodeBlame:
+def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: str) -> torch.fx.Node | None:
+    """The removed node that wrote into the input named by ``where`` ("input k (...)")."""
+    if not where.startswith("input "):
+        return None
+    k = int(where.split()[1])
+    phs = [n for n in before.graph.nodes if n.op == "placeholder"]
+    if k >= len(phs):
+        return None
+    for n in before.graph.nodes:
+        if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]:
+            return n
+    return None
+
+
+def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch | None = None) -> NodeBlame:
     before: torch.fx.GraphModule = step.before
     after: torch.fx.GraphModule = step.after
     b = run_graph(before, inputs, stubs=trace.lowering_stubs, record=True)
@@ -92,8 +112,9 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any]) -> NodeBlame:
     if a.error is not None:
         blame.note = f"after-graph raises: {a.error}"
     for n in after.graph.nodes:
-        if n.op in ("placeholder", "output"):
+        if n.op == "output" or (n.op == "placeholder" and n.name not in old_for_new):
             continue
+        # a node that took over another's uses is compared with the node it replaced
         other = old_for_new.get(n.name, n.name if n.name in b_nodes else None)
         if other is None or n.name not in a.values or other not in b.values:
             continue
@@ -101,16 +122,25 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any]) -> NodeBlame:
         if not isinstance(av, torch.Tensor | int | float | bool):
             continue
         dtype = bv.dtype if isinstance(bv, torch.Tensor) and bv.is_floating_point() else torch.float32
-        found = compare_values(f"node {n.name}", bv, av, ref.get(other), tolerance_for(dtype, k, have_reference=bool(ref)))
+        found = compare_values(
+            f"node {n.name}", bv, av, ref.get(other), tolerance_for(dtype, k, have_reference=bool(ref))
+        )
         found = [m for m in found if m.kind != "value" or (m.max_abs_err > 0 and m.count > 0)]
         if found:
             blame.first_diverging, blame.counterpart, blame.op = n.name, other, op_name(n)
             blame.mismatch = found[0]
+            blame.counterpart_op = op_name(b_nodes[other])
             anc = _ancestors(n) | {n}
             blame.created = [(c.name, op_name(c)) for c in after.graph.nodes if c.name in created and c in anc]
             break
+    gone = _removed_mutation(before, {n for n, _ in removed}, mismatch.where) if mismatch else None
+    if blame.first_diverging is None and gone is not None:
+        blame.counterpart, blame.counterpart_op, blame.mismatch = gone.name, op_name(gone), mismatch
+        blame.note = f"the pass removed {gone.name} = {op_name(gone)}, a write into a graph input"
+        return blame
     if blame.first_diverging is None:
         blame.created = [(c.name, op_name(c)) for c in after.graph.nodes if c.name in created]
         blame.note = (blame.note or "") + (
-            "no aligned node differs: the divergence is in what the rewrite removed or in the outputs/mutations")
+            "no aligned node differs: the divergence is in what the rewrite removed or in the outputs/mutations"
+        )
     return blame

@@ -37,8 +37,9 @@ class Localization:
         return [v for v in self.verdicts if v.verdict == TOOL_ERROR]
 
 
-def localize(trace: Trace, options: CheckOptions | None = None,
-             progress: Callable[[int, int, Step], None] | None = None) -> Localization:
+def localize(
+    trace: Trace, options: CheckOptions | None = None, progress: Callable[[int, int, Step], None] | None = None
+) -> Localization:
     """Check every changed leaf step; blame the first that diverges, down to a node."""
     checker = Checker(trace, options)
     loc = Localization()
@@ -62,23 +63,37 @@ def localize(trace: Trace, options: CheckOptions | None = None,
             loc.verdicts.append(by_index[step.index])
         elif step.changed or step.parent is None:
             kids = [by_index[c] for c in _leaf_descendants(trace, step) if c in by_index]
-            verdict = (DIVERGED if any(k.verdict == DIVERGED for k in kids)
-                       else EQUIVALENT if kids and all(k.verdict == EQUIVALENT for k in kids)
-                       else UNCHANGED if not step.changed else "mixed")
-            loc.verdicts.append(StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"),
-                                            trace.qualified_name(step)))
+            verdict = (
+                DIVERGED
+                if any(k.verdict == DIVERGED for k in kids)
+                else EQUIVALENT
+                if kids and all(k.verdict == EQUIVALENT for k in kids)
+                else UNCHANGED
+                if not step.changed
+                else "mixed"
+            )
+            loc.verdicts.append(
+                StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"), trace.qualified_name(step))
+            )
     g = loc.guilty
     if g is not None and g.step.kind == KIND_FX:
         failing = g.check.first_failure
         if failing is not None and failing.inputs is not None:
             try:
-                loc.blame = blame_nodes(trace, g.step, failing.inputs)
+                loc.blame = blame_nodes(trace, g.step, failing.inputs, failing.mismatches[0])
             except Exception as e:  # node blame is a refinement; keep the step verdict
                 loc.blame = NodeBlame(None, None, None, None, note=f"node localization failed: {e}")
     elif g is not None and g.step.kind == KIND_LOWERING:
-        loc.blame = NodeBlame(None, None, None, None, note=(
-            "all FX steps agree; the compiled code differs from the last FX graph: "
-            "blame lowering / fusion / codegen"))
+        loc.blame = NodeBlame(
+            None,
+            None,
+            None,
+            None,
+            note=(
+                "all FX steps agree; the compiled code differs from the last FX graph: "
+                "blame lowering / fusion / codegen"
+            ),
+        )
     return loc
 
 

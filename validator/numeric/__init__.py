@@ -6,8 +6,8 @@ from ._checks import (
     NOT_RUN,
     TOOL_ERROR,
     UNCHANGED,
-    CheckOptions,
     Checker,
+    CheckOptions,
     StepCheck,
     TrialResult,
 )
@@ -16,7 +16,20 @@ from ._execute import RunResult, run_graph
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
 __all__ = [
-    "DIVERGED", "EQUIVALENT", "NOT_RUN", "TOOL_ERROR", "UNCHANGED", "CheckOptions", "Checker",
-    "Mismatch", "RunResult", "StepCheck", "Tolerance", "TrialResult", "accumulation_length",
-    "compare_values", "run_graph", "tolerance_for",
+    "DIVERGED",
+    "EQUIVALENT",
+    "NOT_RUN",
+    "TOOL_ERROR",
+    "UNCHANGED",
+    "CheckOptions",
+    "Checker",
+    "Mismatch",
+    "RunResult",
+    "StepCheck",
+    "Tolerance",
+    "TrialResult",
+    "accumulation_length",
+    "compare_values",
+    "run_graph",
+    "tolerance_for",
 ]

@@ -128,8 +128,9 @@ class Checker:
             return StepCheck(NOT_RUN, reason=step.info["not_run"])
         if step.before is None or step.after is None:
             return StepCheck(NOT_RUN, reason="no snapshot")
-        kind = {KIND_FX: self._fx, KIND_AOT: self._aot, KIND_PARTITION: self._partition,
-                KIND_LOWERING: self._lowering}[step.kind]
+        kind = {KIND_FX: self._fx, KIND_AOT: self._aot, KIND_PARTITION: self._partition, KIND_LOWERING: self._lowering}[
+            step.kind
+        ]
         try:
             return kind(step)
         except Exception as e:  # a checker bug is reported, never raised into the user's run
@@ -147,8 +148,7 @@ class Checker:
     def _fx(self, step: Step) -> StepCheck:
         if self.base_inputs(step.graph) is None:
             return StepCheck(NOT_RUN, reason=f"no real inputs were seen for graph {step.graph}")
-        return self._run_trials(step.before, self._graph_runner(step.after),
-                                lambda t: self.inputs(step.graph, t))
+        return self._run_trials(step.before, self._graph_runner(step.after), lambda t: self.inputs(step.graph, t))
 
     def _lowering(self, step: Step) -> StepCheck:
         if self.base_inputs(step.graph) is None:
@@ -156,15 +156,24 @@ class Checker:
         compiled = step.after
         # Inductor may reuse (donate) input buffers it owns, e.g. saved activations in a backward:
         # only inputs the FX graph itself mutates are compared.
-        return self._run_trials(step.before, lambda inp: run_compiled(compiled, inp),
-                                lambda t: self.inputs(step.graph, t), soft_special=self._soft(step),
-                                only_mutated_inputs=True)
+        return self._run_trials(
+            step.before,
+            lambda inp: run_compiled(compiled, inp),
+            lambda t: self.inputs(step.graph, t),
+            soft_special=self._soft(step),
+            only_mutated_inputs=True,
+        )
 
-    def _run_trials(self, before: torch.fx.GraphModule, after: Runner,
-                    make_inputs: Callable[[Trial], list[Any] | None],
-                    project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None = None,
-                    after_inputs: Callable[[Trial, list[Any]], list[Any]] | None = None,
-                    soft_special: bool = False, only_mutated_inputs: bool = False) -> StepCheck:
+    def _run_trials(
+        self,
+        before: torch.fx.GraphModule,
+        after: Runner,
+        make_inputs: Callable[[Trial], list[Any] | None],
+        project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None = None,
+        after_inputs: Callable[[Trial, list[Any]], list[Any]] | None = None,
+        soft_special: bool = False,
+        only_mutated_inputs: bool = False,
+    ) -> StepCheck:
         """Run ``before`` (native and float64) and ``after`` per trial and compare."""
         k = accumulation_length(before)
         random = has_random_ops(before)
@@ -208,8 +217,11 @@ class Checker:
                 found = _compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
                 if soft_special:
                     # also: compiled code may hand back a donated input buffer as an output
-                    soft = [m for m in found if trial.special or m.kind == "signed_zero"
-                            or (m.kind == "aliasing" and "input" in m.detail)]
+                    soft = [
+                        m
+                        for m in found
+                        if trial.special or m.kind == "signed_zero" or (m.kind == "aliasing" and "input" in m.detail)
+                    ]
                     result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
                     found = [m for m in found if m not in soft]
                 tr.mismatches += found
@@ -239,8 +251,10 @@ class Checker:
         inverse = {j: i for j, i in enumerate(mapping) if i is not None}
 
         def after_inputs(trial: Trial, pre_inputs: list[Any]) -> list[Any]:
-            return [pre_inputs[m] if m is not None else trial_value(v, trial, 10_000 + j)
-                    for j, (v, m) in enumerate(zip(post[0], mapping, strict=True))]
+            return [
+                pre_inputs[m] if m is not None else trial_value(v, trial, 10_000 + j)
+                for j, (v, m) in enumerate(zip(post[0], mapping, strict=True))
+            ]
 
         def project(b: RunResult, a: RunResult) -> tuple[RunResult, RunResult]:
             count = n_out if n_out is not None else len(b.outputs)
@@ -254,11 +268,18 @@ class Checker:
                 if j in inverse and k < len(a.outputs):
                     states[inverse[j]] = a.outputs[k]
             b_states = [v if states[i] is not None else None for i, v in enumerate(b.inputs_after)]
-            return (RunResult(list(b.outputs[:count]), b_states),
-                    RunResult(list(a.outputs[n_mut:n_mut + count]), states, error=a.error))
+            return (
+                RunResult(list(b.outputs[:count]), b_states),
+                RunResult(list(a.outputs[n_mut : n_mut + count]), states, error=a.error),
+            )
 
-        return self._run_trials(step.before, self._graph_runner(step.after), lambda t: self.inputs(src, t),
-                                after_inputs=after_inputs, project=project)
+        return self._run_trials(
+            step.before,
+            self._graph_runner(step.after),
+            lambda t: self.inputs(src, t),
+            after_inputs=after_inputs,
+            project=project,
+        )
 
     # ------------------------------------------------------------------ partition
     def _partition(self, step: Step) -> StepCheck:
@@ -270,8 +291,7 @@ class Checker:
         joint_ph = [n.name for n in step.before.graph.nodes if n.op == "placeholder"]
         fw_ph = [n.name for n in fw.graph.nodes if n.op == "placeholder"]
         bw_ph = [n.name for n in bw.graph.nodes if n.op == "placeholder"]
-        fw_out_names = [a.name if isinstance(a, torch.fx.Node) else None
-                        for a in _flat_output_args(fw)]
+        fw_out_names = [a.name if isinstance(a, torch.fx.Node) else None for a in _flat_output_args(fw)]
 
         def fw_then_bw(inp: Sequence[Any]) -> RunResult:
             by_name = dict(zip(joint_ph, inp, strict=True))
@@ -302,10 +322,14 @@ def _flat_output_args(gm: torch.fx.GraphModule) -> list[Any]:
 
 def _match_inputs(pre: Sequence[Any], post: Sequence[Any]) -> list[int | None]:
     """For each AOT input, the Dynamo input holding the same real value (None: its own)."""
+
     def same(x: Any, y: Any) -> bool:
         if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor):
-            return x.shape == y.shape and x.dtype == y.dtype and bool(
-                torch.equal(torch.nan_to_num(x), torch.nan_to_num(y)))
+            return (
+                x.shape == y.shape
+                and x.dtype == y.dtype
+                and bool(torch.equal(torch.nan_to_num(x), torch.nan_to_num(y)))
+            )
         return not isinstance(x, torch.Tensor) and not isinstance(y, torch.Tensor) and x == y
 
     off = len(post) - len(pre)
@@ -321,8 +345,9 @@ def _match_inputs(pre: Sequence[Any], post: Sequence[Any]) -> list[int | None]:
     return out
 
 
-def _compare_runs(b: RunResult, a: RunResult, r: RunResult | None, k: int,
-                  initial: Sequence[Any] | None = None) -> list[Mismatch]:
+def _compare_runs(
+    b: RunResult, a: RunResult, r: RunResult | None, k: int, initial: Sequence[Any] | None = None
+) -> list[Mismatch]:
     """Compare outputs, input states after the run, and new aliasing.
 
     With ``initial``, only inputs the before-side changed are compared (the after-side may

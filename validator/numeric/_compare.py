@@ -57,8 +57,9 @@ def compare_values(where: str, before: Any, after: Any, ref: Any, tol: Tolerance
     return []
 
 
-def compare_tensors(where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Tensor | None,
-                    tol: Tolerance) -> list[Mismatch]:
+def compare_tensors(
+    where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Tensor | None, tol: Tolerance
+) -> list[Mismatch]:
     if b.shape != a.shape:
         return [Mismatch(where, "shape", f"shape {tuple(b.shape)} became {tuple(a.shape)}")]
     if b.dtype != a.dtype:
@@ -71,8 +72,18 @@ def compare_tensors(where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Ten
         bad = b != a
         if bool(bad.any()):
             idx = _first(bad)
-            return [Mismatch(where, "int", "integer/bool values differ", int(bad.sum()), b.numel(),
-                             index=idx, before=_item(b, idx), after=_item(a, idx))]
+            return [
+                Mismatch(
+                    where,
+                    "int",
+                    "integer/bool values differ",
+                    int(bad.sum()),
+                    b.numel(),
+                    index=idx,
+                    before=_item(b, idx),
+                    after=_item(a, idx),
+                )
+            ]
         return []
     out: list[Mismatch] = []
     b64, a64 = b.double(), a.double()
@@ -81,14 +92,36 @@ def compare_tensors(where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Ten
     for mask, what in ((nan_a & ~nan_b, "new NaN"), (nan_b & ~nan_a, "lost NaN")):
         if bool(mask.any()):
             idx = _first(mask)
-            out.append(Mismatch(where, "nan", what, int(mask.sum()), b.numel(), index=idx,
-                                before=_item(b64, idx), after=_item(a64, idx), reference=_item(r, idx)))
+            out.append(
+                Mismatch(
+                    where,
+                    "nan",
+                    what,
+                    int(mask.sum()),
+                    b.numel(),
+                    index=idx,
+                    before=_item(b64, idx),
+                    after=_item(a64, idx),
+                    reference=_item(r, idx),
+                )
+            )
     inf_any = (torch.isinf(b64) | torch.isinf(a64)) & ~nan_a & ~nan_b
     inf_bad = inf_any & (b64 != a64)
     if bool(inf_bad.any()):
         idx = _first(inf_bad)
-        out.append(Mismatch(where, "inf", "infinity differs", int(inf_bad.sum()), b.numel(), index=idx,
-                            before=_item(b64, idx), after=_item(a64, idx), reference=_item(r, idx)))
+        out.append(
+            Mismatch(
+                where,
+                "inf",
+                "infinity differs",
+                int(inf_bad.sum()),
+                b.numel(),
+                index=idx,
+                before=_item(b64, idx),
+                after=_item(a64, idx),
+                reference=_item(r, idx),
+            )
+        )
     finite = torch.isfinite(b64) & torch.isfinite(a64) & torch.isfinite(r)
     if bool(finite.any()):
         rf = torch.where(finite, r, torch.zeros_like(r))
@@ -99,19 +132,42 @@ def compare_tensors(where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Ten
         bad = finite & (err_a > allowed)
         if bool(bad.any()):
             idx = tuple(int(i) for i in torch.unravel_index(torch.where(bad, err_a - allowed, -1.0).argmax(), b.shape))
-            out.append(Mismatch(where, "value", "values differ beyond tolerance", int(bad.sum()), b.numel(),
-                                max_abs_err=float(err_a[bad].max()), index=idx, before=_item(b64, idx),
-                                after=_item(a64, idx), reference=_item(r, idx), allowed=_item(allowed, idx)))
+            out.append(
+                Mismatch(
+                    where,
+                    "value",
+                    "values differ beyond tolerance",
+                    int(bad.sum()),
+                    b.numel(),
+                    max_abs_err=float(err_a[bad].max()),
+                    index=idx,
+                    before=_item(b64, idx),
+                    after=_item(a64, idx),
+                    reference=_item(r, idx),
+                    allowed=_item(allowed, idx),
+                )
+            )
     zero = (b64 == 0) & (a64 == 0) & (torch.signbit(b64) != torch.signbit(a64))
     if bool(zero.any()):
         idx = _first(zero)
-        out.append(Mismatch(where, "signed_zero", "sign of zero differs", int(zero.sum()), b.numel(),
-                            index=idx, before=_item(b64, idx), after=_item(a64, idx)))
+        out.append(
+            Mismatch(
+                where,
+                "signed_zero",
+                "sign of zero differs",
+                int(zero.sum()),
+                b.numel(),
+                index=idx,
+                before=_item(b64, idx),
+                after=_item(a64, idx),
+            )
+        )
     return out
 
 
 def alias_pairs(outputs: list[Any], inputs: list[Any]) -> set[tuple[str, int, int]]:
     """(kind, i, j) for outputs sharing storage with an input ("in") or an earlier output ("out")."""
+
     def key(t: Any) -> int | None:
         if isinstance(t, torch.Tensor) and t.numel() > 0:
             return t.untyped_storage().data_ptr()

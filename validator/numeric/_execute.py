@@ -15,9 +15,25 @@ from .._values import clone_inputs, clone_value, flatten
 RNG_SEED = 1234
 
 # Ops whose stream of random numbers changes with dtype: a float64 copy would not reproduce them.
-_RANDOM_OPS = ("rand", "randn", "randint", "bernoulli", "dropout", "native_dropout", "normal",
-               "uniform", "exponential", "multinomial", "randperm", "rand_like", "randn_like",
-               "inductor_random", "inductor_seed", "inductor_seeds", "seed")
+_RANDOM_OPS = (
+    "rand",
+    "randn",
+    "randint",
+    "bernoulli",
+    "dropout",
+    "native_dropout",
+    "normal",
+    "uniform",
+    "exponential",
+    "multinomial",
+    "randperm",
+    "rand_like",
+    "randn_like",
+    "inductor_random",
+    "inductor_seed",
+    "inductor_seeds",
+    "seed",
+)
 
 
 @dataclass
@@ -48,8 +64,9 @@ class _Interpreter(torch.fx.Interpreter):
         return out
 
 
-def run_graph(gm: torch.fx.GraphModule, inputs: Sequence[Any], *, stubs: Mapping[int, Any] | None = None,
-              record: bool = False) -> RunResult:
+def run_graph(
+    gm: torch.fx.GraphModule, inputs: Sequence[Any], *, stubs: Mapping[int, Any] | None = None, record: bool = False
+) -> RunResult:
     """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised."""
     args = clone_inputs(inputs)
     interp = _Interpreter(gm, stubs or {}, record)
@@ -74,13 +91,29 @@ def run_compiled(fn: Any, inputs: Sequence[Any]) -> RunResult:
     return RunResult(flatten(out), args)
 
 
+def _arg(n: torch.fx.Node, name: str) -> Any:
+    schema = getattr(n.target, "_schema", None)
+    if schema is None:
+        return n.kwargs.get(name)
+    for i, a in enumerate(schema.arguments):
+        if a.name == name:
+            if name in n.kwargs:
+                return n.kwargs[name]
+            return n.args[i] if i < len(n.args) else a.default_value
+    return None
+
+
 def has_random_ops(gm: torch.fx.GraphModule) -> bool:
+    """Whether the graph draws random numbers (a seeded op with dropout off does not)."""
     for n in gm.graph.nodes:
-        if n.op != "call_function":
+        if n.op not in ("call_function", "call_method", "call_module"):
             continue
         name = getattr(n.target, "__name__", str(n.target)).split(".")[0]
         tags = getattr(n.target, "tags", ())
         if name in _RANDOM_OPS or torch.Tag.nondeterministic_seeded in tags:
+            p = _arg(n, "dropout_p")
+            if isinstance(p, (int, float)) and p == 0:
+                continue
             return True
     return False
 

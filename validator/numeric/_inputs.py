@@ -44,8 +44,16 @@ def _gen(trial: Trial, position: int) -> torch.Generator:
 
 def _special_values(dtype: torch.dtype) -> list[float]:
     fi = torch.finfo(dtype)
-    return [float("nan"), float("inf"), float("-inf"), -0.0, float(fi.tiny) / 4, float(fi.max) ** 0.5,
-            -float(fi.max) ** 0.5, 0.0]
+    return [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        -0.0,
+        float(fi.tiny) / 4,
+        float(fi.max) ** 0.5,
+        -(float(fi.max) ** 0.5),
+        0.0,
+    ]
 
 
 def trial_value(v: Any, trial: Trial, position: int, *, is_param: bool = False) -> Any:

@@ -82,11 +82,12 @@ class Report:
             "later_divergences": [v.qualified_name for v in loc.later_divergences] if loc else [],
             "counts": self.counts(),
             "steps": [_step_json(v) for v in loc.verdicts] if loc else [],
-            "graphs": [{"label": g.label, "role": g.role,
-                        "inputs": [describe(x) for x in g.runtime_inputs or []]}
-                       for g in self.trace.graphs.values()],
-            "tool_errors": self.trace.tool_errors + [f"{v.qualified_name}: {v.check.reason}"
-                                                     for v in (loc.tool_errors if loc else [])],
+            "graphs": [
+                {"label": g.label, "role": g.role, "inputs": [describe(x) for x in g.runtime_inputs or []]}
+                for g in self.trace.graphs.values()
+            ],
+            "tool_errors": self.trace.tool_errors
+            + [f"{v.qualified_name}: {v.check.reason}" for v in (loc.tool_errors if loc else [])],
             "missing_hooks": self.trace.missing_hooks,
             "timing_s": self.timing,
         }
@@ -121,8 +122,15 @@ def _step_json(v: StepVerdict) -> dict[str, Any]:
         "pattern": s.pattern.__dict__ if s.pattern else None,
         "created_nodes": s.created,
         "erased_nodes": s.erased,
-        "trials": [{"trial": t.trial, "special": t.special, "reference": t.reference,
-                    "mismatches": [m.to_json() for m in t.mismatches]} for t in c.trials],
+        "trials": [
+            {
+                "trial": t.trial,
+                "special": t.special,
+                "reference": t.reference,
+                "mismatches": [m.to_json() for m in t.mismatches],
+            }
+            for t in c.trials
+        ],
     }
 
 
@@ -138,7 +146,7 @@ def _guilty_json(r: Report) -> dict[str, Any]:
 
 def node_summary(step: Step, names: list[str]) -> list[str]:
     """'name = op' strings for nodes of the step's after-graph (or before-graph)."""
-    out = []
+    out: list[str] = []
     for gm in (step.after, step.before):
         if isinstance(gm, torch.fx.GraphModule):
             nodes = {n.name: n for n in gm.graph.nodes}
@@ -148,5 +156,12 @@ def node_summary(step: Step, names: list[str]) -> list[str]:
     return out
 
 
-VERDICT_STYLE = {DIVERGED: "bold red", EQUIVALENT: "green", NOT_RUN: "yellow", TOOL_ERROR: "magenta",
-                 UNCHANGED: "dim", "mixed": "yellow", "error": "bold magenta"}
+VERDICT_STYLE = {
+    DIVERGED: "bold red",
+    EQUIVALENT: "green",
+    NOT_RUN: "yellow",
+    TOOL_ERROR: "magenta",
+    UNCHANGED: "dim",
+    "mixed": "yellow",
+    "error": "bold magenta",
+}

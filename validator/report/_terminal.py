@@ -13,9 +13,10 @@ from ._model import VERDICT_STYLE, Report, node_summary
 
 def render(report: Report, console: Console | None = None, *, all_steps: bool = False) -> None:
     con = console or Console()
-    head = Text.assemble((f"fxtv: {report.program}", "bold"),
-                         f"  ({'dynamic' if report.dynamic else 'static'} shapes, "
-                         f"{'training' if report.training else 'inference'})")
+    head = Text.assemble(
+        (f"fxtv: {report.program}", "bold"),
+        f"  ({'dynamic' if report.dynamic else 'static'} shapes, {'training' if report.training else 'inference'})",
+    )
     con.print(head)
     if report.inputs:
         con.print(Text("inputs: " + ", ".join(report.inputs), style="dim"))
@@ -43,35 +44,60 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
         if c.warnings:
             detail += f"  [yellow]({len(c.warnings)} warning(s))[/yellow]"
         indent = "  " * len(report.trace.ancestry(s))
-        table.add_row(str(s.index), s.stage, s.graph, indent + s.name,
-                      Text(c.verdict, style=VERDICT_STYLE.get(c.verdict, "")), detail)
+        table.add_row(
+            str(s.index),
+            s.stage,
+            s.graph,
+            indent + s.name,
+            Text(c.verdict, style=VERDICT_STYLE.get(c.verdict, "")),
+            detail,
+        )
     con.print(table)
     counts = report.counts()
-    con.print(Text(f"{counts['captured_steps']} steps captured, {counts['changed_steps']} changed the program, "
-                   f"verdicts {counts['by_verdict']}", style="dim"))
+    con.print(
+        Text(
+            f"{counts['captured_steps']} steps captured, {counts['changed_steps']} changed the program, "
+            f"verdicts {counts['by_verdict']}",
+            style="dim",
+        )
+    )
     _render_guilty(report, con)
-    errs = report.trace.tool_errors + [f"{v.qualified_name}: {v.check.reason}" for v in loc.verdicts
-                                       if v.verdict == TOOL_ERROR]
+    errs = report.trace.tool_errors + [
+        f"{v.qualified_name}: {v.check.reason}" for v in loc.verdicts if v.verdict == TOOL_ERROR
+    ]
     if errs:
-        con.print(Panel("\n".join(e.splitlines()[0] for e in errs[:10]), title="fxtv tool errors (your program's "
-                        "results were not affected)", style="magenta"))
+        con.print(
+            Panel(
+                "\n".join(e.splitlines()[0] for e in errs[:10]),
+                title="fxtv tool errors (your program's results were not affected)",
+                style="magenta",
+            )
+        )
 
 
 def _render_guilty(report: Report, con: Console) -> None:
     loc = report.localization
     if loc is None or loc.guilty is None:
-        con.print(Text("No step changed the program's results: every captured step is equivalent on "
-                       "all trials.", style="bold green"))
+        con.print(
+            Text(
+                "No step changed the program's results: every captured step is equivalent on all trials.",
+                style="bold green",
+            )
+        )
         return
     g = loc.guilty
     s, c = g.step, g.check
     lines = [f"[bold]guilty step[/bold]: {g.qualified_name}  (stage {s.stage}, graph {s.graph})"]
     if s.pattern:
-        lines.append(f"[bold]pattern[/bold]: {s.pattern.pattern} ({s.pattern.entry_kind}), matched "
-                     f"{', '.join(s.pattern.matched)}")
+        lines.append(
+            f"[bold]pattern[/bold]: {s.pattern.pattern} ({s.pattern.entry_kind}), matched "
+            f"{', '.join(s.pattern.matched)}"
+        )
     bad = [t for t in c.trials if t.diverged]
-    lines.append(f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
-                 f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})")
+    lines.append(
+        f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
+        f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})"
+    )
     for m in bad[0].mismatches[:4] if bad else []:
         where = f" at index {list(m.index)}" if m.index else ""
         vals = ""
@@ -84,17 +110,31 @@ def _render_guilty(report: Report, con: Console) -> None:
     b = loc.blame
     if b is not None:
         if b.first_diverging:
-            lines.append(f"[bold]first diverging node[/bold]: {b.first_diverging} = {b.op}"
-                         + (f"  (compared with {b.counterpart} before the pass)" if b.counterpart != b.first_diverging else ""))
+            lines.append(
+                f"[bold]first diverging node[/bold]: {b.first_diverging} = {b.op}"
+                + (
+                    f"  (took over the uses of {b.counterpart} = {b.counterpart_op})"
+                    if b.counterpart != b.first_diverging
+                    else ""
+                )
+            )
+        elif b.counterpart:
+            lines.append(f"[bold]guilty node[/bold]: {b.counterpart} = {b.counterpart_op} (in the before-graph)")
         if b.created:
-            lines.append("[bold]nodes the pass created upstream[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.created))
+            lines.append(
+                "[bold]nodes the pass created upstream[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.created)
+            )
         if b.replaced_ops:
-            lines.append("[bold]nodes the pass removed[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.replaced_ops[:8]))
+            lines.append(
+                "[bold]nodes the pass removed[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.replaced_ops[:8])
+            )
         if b.note:
             lines.append(f"[dim]{b.note}[/dim]")
     elif s.created or s.erased:
         lines.append("changed nodes: " + ", ".join(node_summary(s, s.created + s.erased)[:8]))
     if loc.later_divergences:
-        lines.append(f"[dim]later steps that also diverge on their own inputs: "
-                     f"{', '.join(v.qualified_name for v in loc.later_divergences[:5])}[/dim]")
+        lines.append(
+            f"[dim]later steps that also diverge on their own inputs: "
+            f"{', '.join(v.qualified_name for v in loc.later_divergences[:5])}[/dim]"
+        )
     con.print(Panel("\n".join(lines), title="[bold red]divergence found[/bold red]", border_style="red"))

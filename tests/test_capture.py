@@ -1,0 +1,69 @@
+"""Capture: what it records, and that every patch is undone (also after an exception)."""
+
+import pytest
+import torch
+
+from validator import _compat
+from validator.capture import capture
+
+
+def _patched_objects():
+    cfx = _compat.compile_fx_module()
+    obs = _compat.observer_class()
+    entries = _compat.pattern_entry_classes()
+    return (
+        [getattr(cfx, n) for n in _compat.STAGE_FUNCTIONS]
+        + [obs.__enter__, obs.__exit__]
+        + [c.__dict__.get("apply") for c in entries.values()]
+    )
+
+
+def _config():
+    import torch._functorch.config as fc
+    import torch._inductor.config as ic
+
+    return (ic.fx_graph_cache, ic.fallback_random, fc.enable_autograd_cache)
+
+
+def test_patches_restored() -> None:
+    before, cfg = _patched_objects(), _config()
+    with capture():
+        assert _patched_objects() != before
+        assert _config()[0] is False
+    assert _patched_objects() == before
+    assert _config() == cfg
+
+
+def test_patches_restored_after_exception() -> None:
+    before = _patched_objects()
+    with pytest.raises(RuntimeError), capture():
+        raise RuntimeError("boom")
+    assert _patched_objects() == before
+
+
+def test_trace_records_stages_and_patterns() -> None:
+    def f(x):
+        a, b = torch.split(x, [2, 2], 1)
+        return torch.cat([a, b], 1).relu() * 2
+
+    with capture() as trace, torch.no_grad():
+        torch.compile(f)(torch.randn(3, 4))
+    stages = {s.stage for s in trace.steps}
+    assert {"pre_grad", "aot", "joint", "post_grad", "lowering"} <= stages
+    assert trace.tool_errors == []
+    changed = trace.changed_steps()
+    assert changed and all(s.before is not None and s.after is not None for s in changed)
+    unchanged = [s for s in trace.steps if not s.changed]
+    assert unchanged and all(s.before is None for s in unchanged), "unchanged steps keep no snapshot"
+    rec = next(g for g in trace.graphs.values() if g.role == "inference")
+    assert rec.runtime_inputs is not None and rec.compiled is not None
+
+
+def test_compile_result_unchanged_by_capture() -> None:
+    def f(x):
+        return torch.softmax(x @ x.T, -1).sum(0)
+
+    x = torch.randn(5, 5)
+    with capture():
+        got = torch.compile(f)(x)
+    torch.testing.assert_close(got, f(x))
