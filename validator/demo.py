@@ -44,14 +44,14 @@ def run_demo(console: Console, pass_name: str | None = None, json_path: str | No
         table.add_column(col)
     for pname, fired, r in rows:
         blame = r.localization.blame if r.localization else None
-        table.add_row(
-            pname,
-            r.program,
-            fired,
-            r.verdict,
-            r.guilty.qualified_name if r.guilty else "-",
-            f"{blame.first_diverging} = {blame.op}" if blame and blame.first_diverging else "-",
-        )
+        node = "-"
+        if blame and blame.first_diverging:
+            node = f"{blame.first_diverging} = {blame.op}"
+            if blame.counterpart != blame.first_diverging:
+                node += f" (replaced {blame.counterpart} = {blame.counterpart_op})"
+        elif blame and blame.counterpart:
+            node = f"removed {blame.counterpart} = {blame.counterpart_op}"
+        table.add_row(pname, r.program, fired, r.verdict, r.guilty.qualified_name if r.guilty else "-", node)
     console.print(table)
     if json_path:
         Path(json_path).write_text(json.dumps([r.to_json() for _, _, r in rows], indent=2, default=str))
