@@ -19,7 +19,7 @@ from ._tolerance import Tolerance
 @dataclass
 class Mismatch:
     where: str  # "output 0", "input 3 (mutated)", "node add_1"
-    kind: str  # value | nan | inf | signed_zero | shape | dtype | int | type | aliasing | error
+    kind: str  # value | nan | inf | signed_zero | shape | dtype | int | type | input_alias | output_alias | error
     detail: str
     count: int = 0  # elements out of tolerance
     total: int = 0
@@ -57,6 +57,26 @@ def compare_values(where: str, before: Any, after: Any, ref: Any, tol: Tolerance
     return []
 
 
+def _masked(
+    where: str, kind: str, what: str, mask: torch.Tensor, b: torch.Tensor, a: torch.Tensor, r: torch.Tensor | None
+) -> Mismatch | None:
+    """A mismatch for the elements in ``mask`` (None if it is empty), shown at the first one."""
+    if not bool(mask.any()):
+        return None
+    idx = _first(mask)
+    return Mismatch(
+        where,
+        kind,
+        what,
+        int(mask.sum()),
+        mask.numel(),
+        index=idx,
+        before=_item(b, idx),
+        after=_item(a, idx),
+        reference=_item(r, idx) if r is not None else None,
+    )
+
+
 def compare_tensors(
     where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Tensor | None, tol: Tolerance
 ) -> list[Mismatch]:
@@ -69,59 +89,18 @@ def compare_tensors(
         b, a = torch.view_as_real(b), torch.view_as_real(a)
         ref = torch.view_as_real(ref.detach().cpu()) if ref is not None and ref.is_complex() else None
     if not b.is_floating_point():
-        bad = b != a
-        if bool(bad.any()):
-            idx = _first(bad)
-            return [
-                Mismatch(
-                    where,
-                    "int",
-                    "integer/bool values differ",
-                    int(bad.sum()),
-                    b.numel(),
-                    index=idx,
-                    before=_item(b, idx),
-                    after=_item(a, idx),
-                )
-            ]
-        return []
-    out: list[Mismatch] = []
+        found = _masked(where, "int", "integer/bool values differ", b != a, b, a, None)
+        return [found] if found else []
     b64, a64 = b.double(), a.double()
     r = ref.detach().cpu().double() if ref is not None and ref.shape == b.shape else b64
     nan_b, nan_a = torch.isnan(b64), torch.isnan(a64)
-    for mask, what in ((nan_a & ~nan_b, "new NaN"), (nan_b & ~nan_a, "lost NaN")):
-        if bool(mask.any()):
-            idx = _first(mask)
-            out.append(
-                Mismatch(
-                    where,
-                    "nan",
-                    what,
-                    int(mask.sum()),
-                    b.numel(),
-                    index=idx,
-                    before=_item(b64, idx),
-                    after=_item(a64, idx),
-                    reference=_item(r, idx),
-                )
-            )
-    inf_any = (torch.isinf(b64) | torch.isinf(a64)) & ~nan_a & ~nan_b
-    inf_bad = inf_any & (b64 != a64)
-    if bool(inf_bad.any()):
-        idx = _first(inf_bad)
-        out.append(
-            Mismatch(
-                where,
-                "inf",
-                "infinity differs",
-                int(inf_bad.sum()),
-                b.numel(),
-                index=idx,
-                before=_item(b64, idx),
-                after=_item(a64, idx),
-                reference=_item(r, idx),
-            )
-        )
+    inf_bad = (torch.isinf(b64) | torch.isinf(a64)) & ~nan_a & ~nan_b & (b64 != a64)
+    rules = (
+        ("nan", "new NaN", nan_a & ~nan_b),
+        ("nan", "lost NaN", nan_b & ~nan_a),
+        ("inf", "infinity differs", inf_bad),
+    )
+    out = [m for kind, what, mask in rules if (m := _masked(where, kind, what, mask, b64, a64, r))]
     finite = torch.isfinite(b64) & torch.isfinite(a64) & torch.isfinite(r)
     if bool(finite.any()):
         rf = torch.where(finite, r, torch.zeros_like(r))
@@ -148,20 +127,8 @@ def compare_tensors(
                 )
             )
     zero = (b64 == 0) & (a64 == 0) & (torch.signbit(b64) != torch.signbit(a64))
-    if bool(zero.any()):
-        idx = _first(zero)
-        out.append(
-            Mismatch(
-                where,
-                "signed_zero",
-                "sign of zero differs",
-                int(zero.sum()),
-                b.numel(),
-                index=idx,
-                before=_item(b64, idx),
-                after=_item(a64, idx),
-            )
-        )
+    if m := _masked(where, "signed_zero", "sign of zero differs", zero, b64, a64, None):
+        out.append(m)
     return out
 
 
