@@ -53,7 +53,7 @@ class _Frame:
     start_version: torch.fx.GraphModule
     remove_hooks: Callable[[], None]
     child_changed: bool = False
-    name_to_node: dict[str, torch.fx.Node] = field(default_factory=dict)
+    created_nodes: dict[str, torch.fx.Node] = field(default_factory=dict)
 
 
 class Recorder:
@@ -156,11 +156,10 @@ class Recorder:
         self._sync(lin, gm, f"before {name}")
         step = self._add_step(name, lin, stage=stage)
         frame = _Frame(step, lin, lin.version, lambda: None)
-        frame.name_to_node = {n.name: n for n in gm.graph.nodes}
 
         def on_create(node: torch.fx.Node) -> None:
             step.created.append(node.name)
-            frame.name_to_node[node.name] = node
+            frame.created_nodes[node.name] = node
 
         def on_erase(node: torch.fx.Node) -> None:
             step.erased.append(node.name)
@@ -249,7 +248,7 @@ class Recorder:
 
     def _register_stub(self, frame: _Frame, stub: LoweringStub) -> None:
         for name in frame.step.created:
-            n = frame.name_to_node.get(name)
+            n = frame.created_nodes.get(name)
             if n is not None and n.op == "call_function":
                 self.trace.lowering_stubs[id(n.target)] = stub
                 frame.step.info["lowering_pattern"] = True

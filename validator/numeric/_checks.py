@@ -49,6 +49,7 @@ class TrialResult:
     reference: str  # "float64" or why the before-graph served as reference
     mismatches: list[Mismatch] = field(default_factory=list)
     inputs: list[Any] | None = None  # the before-side inputs (kept for localization / repro)
+    skipped: str | None = None  # why this trial could not run (e.g. values outside the domain)
 
     @property
     def diverged(self) -> bool:
@@ -77,6 +78,9 @@ class Checker:
         self.options = options or CheckOptions()
         self.trials = trials(self.options.random_trials, self.options.special_values)
         self._base: dict[str, tuple[list[Any], list[bool]] | None] = {}
+        # (graph lineage, trial) -> the last after-graph run: consecutive steps of a lineage share
+        # that version as their before-graph, so each version runs once per trial.
+        self._last_run: dict[tuple[str, str], tuple[torch.fx.GraphModule, RunResult]] = {}
 
     # ------------------------------------------------------------------ inputs
     def base_inputs(self, label: str) -> tuple[list[Any], list[bool]] | None:
@@ -139,8 +143,11 @@ class Checker:
     def _stubs(self) -> dict[int, Any]:
         return self.trace.lowering_stubs
 
-    def _graph_runner(self, gm: torch.fx.GraphModule) -> Runner:
-        return lambda inp: run_graph(gm, inp, stubs=self._stubs())
+    def _run_cached(self, gm: torch.fx.GraphModule, inp: list[Any], key: tuple[str, str] | None) -> RunResult:
+        hit = self._last_run.get(key) if key else None
+        if hit is not None and hit[0] is gm:
+            return hit[1]
+        return run_graph(gm, inp, stubs=self._stubs())
 
     def _soft(self, step: Step) -> bool:
         return step.kind == KIND_LOWERING and self.options.special_values_at_lowering != "fail"
@@ -148,7 +155,7 @@ class Checker:
     def _fx(self, step: Step) -> StepCheck:
         if self.base_inputs(step.graph) is None:
             return StepCheck(NOT_RUN, reason=f"no real inputs were seen for graph {step.graph}")
-        return self._run_trials(step.before, self._graph_runner(step.after), lambda t: self.inputs(step.graph, t))
+        return self._run_trials(step.before, step.after, lambda t: self.inputs(step.graph, t), lineage=step.graph)
 
     def _lowering(self, step: Step) -> StepCheck:
         if self.base_inputs(step.graph) is None:
@@ -167,12 +174,13 @@ class Checker:
     def _run_trials(
         self,
         before: torch.fx.GraphModule,
-        after: Runner,
+        after: Runner | torch.fx.GraphModule,
         make_inputs: Callable[[Trial], list[Any] | None],
         project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None = None,
         after_inputs: Callable[[Trial, list[Any]], list[Any]] | None = None,
         soft_special: bool = False,
         only_mutated_inputs: bool = False,
+        lineage: str | None = None,
     ) -> StepCheck:
         """Run ``before`` (native and float64) and ``after`` per trial and compare."""
         k = accumulation_length(before)
@@ -191,13 +199,29 @@ class Checker:
             inp = make_inputs(trial)
             if inp is None:
                 return StepCheck(NOT_RUN, reason="inputs unavailable")
-            b = run_graph(before, inp, stubs=self._stubs())
+            key = (lineage, trial.name) if lineage else None
+            b = self._run_cached(before, inp, key)
             if b.error is not None:
                 if trial.name == REAL:
                     return StepCheck(TOOL_ERROR, reason=f"before-graph does not run: {b.error}")
-                continue  # generated values outside the program's domain (e.g. an index)
+                # generated values outside the program's domain (e.g. an index): say so, go on
+                result.trials.append(
+                    TrialResult(
+                        trial.name,
+                        trial.special,
+                        ref_note,
+                        inputs=inp,
+                        skipped=f"before-graph raises on these values: {b.error[:120]}",
+                    )
+                )
+                continue
             a_inp = after_inputs(trial, inp) if after_inputs else inp
-            a = after(a_inp)
+            if isinstance(after, torch.fx.GraphModule):
+                a = run_graph(after, a_inp, stubs=self._stubs())
+                if key is not None:
+                    self._last_run[key] = (after, a)
+            else:
+                a = after(a_inp)
             note = ref_note
             r: RunResult | None = None
             if ref_gm is not None:
@@ -217,11 +241,7 @@ class Checker:
                 found = _compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
                 if soft_special:
                     # also: compiled code may hand back a donated input buffer as an output
-                    soft = [
-                        m
-                        for m in found
-                        if trial.special or m.kind == "signed_zero" or (m.kind == "aliasing" and "input" in m.detail)
-                    ]
+                    soft = [m for m in found if trial.special or m.kind in ("signed_zero", "input_alias")]
                     result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
                     found = [m for m in found if m not in soft]
                 tr.mismatches += found
@@ -275,7 +295,7 @@ class Checker:
 
         return self._run_trials(
             step.before,
-            self._graph_runner(step.after),
+            step.after,
             lambda t: self.inputs(src, t),
             after_inputs=after_inputs,
             project=project,
@@ -368,8 +388,10 @@ def _compare_runs(
             out += compare_values(f"input {i} (after the run)", bv, av, rv, _tol(bv, k, have_ref))
     new_alias = alias_pairs(a.outputs, a.inputs_after) - alias_pairs(b.outputs, b.inputs_after)
     for kind, i, j in sorted(new_alias):
-        other = f"input {j}" if kind == "in" else f"output {j}"
-        out.append(Mismatch(f"output {i}", "aliasing", f"now shares storage with {other}"))
+        if kind == "in":
+            out.append(Mismatch(f"output {i}", "input_alias", f"now shares storage with input {j}"))
+        else:
+            out.append(Mismatch(f"output {i}", "output_alias", f"now shares storage with output {j}"))
     return out
 
 

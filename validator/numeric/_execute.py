@@ -128,23 +128,28 @@ def _widen(a: Any) -> Any:
 
 
 def to_float64(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
-    """A float64 copy of ``gm``: explicit dtypes widened, tensor attributes converted."""
+    """A float64 copy of ``gm``: explicit dtypes widened, referenced tensors converted.
+
+    Only the attributes the graph references are copied (widened), not the whole module.
+    """
     graph = copy.deepcopy(gm.graph)
+    root: dict[str, Any] = {}
     for n in graph.nodes:
         n.args = torch.fx.node.map_aggregate(n.args, _widen)
         n.kwargs = torch.fx.node.map_aggregate(n.kwargs, _widen)
-    root = copy.deepcopy(gm)
-    root.to(torch.float64)
-    for n in graph.nodes:
-        if n.op == "get_attr":
-            *path, leaf = n.target.split(".")
-            owner = root
-            for p in path:
-                owner = getattr(owner, p)
-            val = getattr(owner, leaf)
-            if isinstance(val, torch.Tensor) and not isinstance(val, torch.nn.Parameter):
-                setattr(owner, leaf, widen_value(val))
+        if n.op in ("get_attr", "call_module") and n.target not in root:
+            obj = gm.get_submodule(n.target) if n.op == "call_module" else _fetch(gm, n.target)
+            if isinstance(obj, torch.nn.Module):
+                obj = copy.deepcopy(obj).to(torch.float64)
+            root[n.target] = widen_value(obj)
     return torch.fx.GraphModule(root, graph)
+
+
+def _fetch(gm: torch.nn.Module, target: str) -> Any:
+    obj: Any = gm
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def widen_value(v: Any) -> Any:

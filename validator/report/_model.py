@@ -127,6 +127,7 @@ def _step_json(v: StepVerdict) -> dict[str, Any]:
                 "trial": t.trial,
                 "special": t.special,
                 "reference": t.reference,
+                "skipped": t.skipped,
                 "mismatches": [m.to_json() for m in t.mismatches],
             }
             for t in c.trials

@@ -40,7 +40,10 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
         elif c.reason:
             detail = c.reason
         elif c.trials:
-            detail = f"{len(c.trials)} trials, ref {c.trials[0].reference}"
+            ran = [t for t in c.trials if t.skipped is None]
+            detail = f"{len(ran)} trials, ref {ran[0].reference if ran else '-'}"
+            if len(ran) < len(c.trials):
+                detail += f" ({len(c.trials) - len(ran)} skipped: values outside the program's domain)"
         if c.warnings:
             detail += f"  [yellow]({len(c.warnings)} warning(s))[/yellow]"
         indent = "  " * len(report.trace.ancestry(s))
