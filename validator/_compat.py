@@ -43,10 +43,6 @@ def pattern_entry_classes() -> dict[str, type]:
     return {n: getattr(pm, n) for n in names if hasattr(pm, n)}
 
 
-def lowering_pattern_entry_class() -> type | None:
-    return pattern_entry_classes().get("LoweringPatternEntry")
-
-
 # Names in ``torch._inductor.compile_fx`` looked up at call time, so wrapping the module
 # global intercepts the stage. Missing names are skipped (and reported) by the capture.
 STAGE_FUNCTIONS = (

@@ -133,6 +133,11 @@ def capture(*, fallback_random: bool = True, extra_config: dict[str, Any] | None
     ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
     """
     trace = Trace()
+    if not _compat.version_supported():
+        trace.tool_errors.append(
+            f"torch {_compat.TORCH_VERSION} is outside the supported range {_compat.SUPPORTED}: "
+            "steps may be missing from the capture"
+        )
     rec = Recorder(trace)
     patch = _Patcher()
     patches = _compat.cache_off_patches()

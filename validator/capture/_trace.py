@@ -51,10 +51,6 @@ class Step:
     def is_leaf(self) -> bool:
         return not self.children
 
-    @property
-    def checkable(self) -> bool:
-        return self.changed and self.is_leaf and self.before is not None and self.after is not None
-
 
 @dataclass
 class GraphRecord:
@@ -76,9 +72,6 @@ class Trace:
     missing_hooks: list[str] = field(default_factory=list)
     # name -> eager evaluator for nodes that call a lowering-pattern handler (cannot run eagerly)
     lowering_stubs: dict[int, Any] = field(default_factory=dict)
-
-    def leaf_steps(self) -> list[Step]:
-        return [s for s in self.steps if s.is_leaf]
 
     def changed_steps(self) -> list[Step]:
         return [s for s in self.steps if s.changed and s.is_leaf]
