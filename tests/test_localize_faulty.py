@@ -14,17 +14,19 @@ BELOW_TOLERANCE = {
 }
 
 
-def _hook_step_name(p: GraphPass) -> str:
-    return p.info.hook
-
-
-@pytest.mark.parametrize("p", FAULTY_PASSES, ids=lambda p: p.name)
-def test_faulty_pass_is_localized(p: GraphPass) -> None:
+def _validate_with(p: GraphPass):
+    """Compile the pass's trigger with the pass installed; the pass must fire."""
     fn, args = p.trigger()
     p.reset_counters()
     with p.installed():
         report = validate(fn, *args, name=p.name)
     assert p.total_rewrites > 0, "the trigger must make the pass fire"
+    return report
+
+
+@pytest.mark.parametrize("p", FAULTY_PASSES, ids=lambda p: p.name)
+def test_faulty_pass_is_localized(p: GraphPass) -> None:
+    report = _validate_with(p)
     if p.name in BELOW_TOLERANCE:
         assert report.verdict == "equivalent"
         return
@@ -33,7 +35,7 @@ def test_faulty_pass_is_localized(p: GraphPass) -> None:
     guilty = report.guilty
     assert guilty is not None
     # the step is the hook the pass was installed on, not a neighbour
-    assert guilty.step.name == _hook_step_name(p)
+    assert guilty.step.name == p.info.hook
     blame = report.localization.blame
     assert blame is not None
     expected = {op_base(t) for t in p.info.guilty_targets}
@@ -43,11 +45,7 @@ def test_faulty_pass_is_localized(p: GraphPass) -> None:
 
 @pytest.mark.parametrize("p", CORRECT_PASSES, ids=lambda p: p.name)
 def test_correct_pass_no_alarm(p: GraphPass) -> None:
-    fn, args = p.trigger()
-    p.reset_counters()
-    with p.installed():
-        report = validate(fn, *args, name=p.name)
-    assert p.total_rewrites > 0
+    report = _validate_with(p)
     assert report.verdict == "equivalent", report.to_json()["guilty"]
     step = next(v for v in report.localization.verdicts if v.step.name == p.info.hook)
     assert step.verdict == "equivalent" and step.check.trials, "the pass's own step must have been checked"
