@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import _compat
+from ._index import IndexRecorder
 from ._recorder import Recorder
 from ._trace import (
     KIND_AOT,
@@ -23,7 +24,9 @@ from ._trace import (
     KIND_PARTITION,
     STAGES,
     GraphRecord,
+    IndexRewrite,
     PatternFire,
+    ShapeFacts,
     Step,
     Trace,
 )
@@ -35,7 +38,9 @@ __all__ = [
     "KIND_PARTITION",
     "STAGES",
     "GraphRecord",
+    "IndexRewrite",
     "PatternFire",
+    "ShapeFacts",
     "Step",
     "Trace",
     "capture",
@@ -113,6 +118,22 @@ def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
         patch.set(cls, "apply", _make_apply(rec, orig_apply))
 
 
+def _install_index(idx: IndexRecorder, patch: _Patcher, trace: Trace) -> None:
+    cls = _compat.sizevars_class()
+    handlers: dict[str, Callable[..., Any]] = {
+        "_simplify_with_ranges": idx.simplify_with_ranges,
+        "_simplify_loops_impl": idx.simplify_loops,
+        "combine_modular_indexing_pairs": idx.combine_modular_indexing_pairs,
+        "expand_floor_div": idx.expand_floor_div,
+    }
+    for name in _compat.SIZEVAR_REWRITES:
+        orig = getattr(cls, name, None) if cls is not None else None
+        if orig is None:
+            trace.missing_hooks.append(f"torch._inductor.sizevars.SizeVarAllocator.{name}")
+            continue
+        patch.set(cls, name, _wrap(orig, handlers[name]))
+
+
 def _named(rec: Recorder, name: str, orig: Callable[..., Any], gm: Any, *a: Any, **k: Any) -> Any:
     return rec.fx_pass(name, orig, gm, *a, **k)
 
@@ -126,8 +147,13 @@ def _make_apply(rec: Recorder, orig: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextlib.contextmanager
-def capture(*, fallback_random: bool = True, extra_config: dict[str, Any] | None = None) -> Iterator[Trace]:
+def capture(
+    *, fallback_random: bool = True, extra_config: dict[str, Any] | None = None, index_rewrites: bool = True
+) -> Iterator[Trace]:
     """Record the passes of every inductor compile that happens inside the block.
+
+    With ``index_rewrites`` the index arithmetic inductor simplifies during lowering and
+    scheduling is recorded too (``trace.index_rewrites``), for the symbolic checker.
 
     Inductor's FX-graph and AOT-autograd caches are switched off (a hit skips every pass).
     ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
@@ -139,13 +165,17 @@ def capture(*, fallback_random: bool = True, extra_config: dict[str, Any] | None
             "steps may be missing from the capture"
         )
     rec = Recorder(trace)
+    idx = IndexRecorder(trace.index_rewrites, rec.current_graph)
     patch = _Patcher()
     patches = _compat.cache_off_patches()
     patches["torch._inductor.config"].update({"fallback_random": fallback_random, **(extra_config or {})})
     try:
         with _compat.config_patches(patches):
             _install(rec, patch, trace)
+            if index_rewrites:
+                _install_index(idx, patch, trace)
             yield trace
     finally:
         patch.undo()
-        rec.active = False
+        rec.active = idx.active = False
+        trace.tool_errors.extend(idx.errors)

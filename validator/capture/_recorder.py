@@ -101,6 +101,10 @@ class Recorder:
                 return stage
         return self._new_lineage("subgraph", gm)
 
+    def current_graph(self) -> str | None:
+        """Label of the graph inductor is lowering right now (None outside a compile)."""
+        return self._stage[-1].label if self._stage and self.active else None
+
     def _current_name(self) -> str:
         return self._frames[-1].step.name if self._frames else "?"
 

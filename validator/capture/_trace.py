@@ -64,6 +64,35 @@ class GraphRecord:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ShapeFacts:
+    """What the ShapeEnv knew when a rewrite happened: symbol ranges, guards/asserts, replacements."""
+
+    ranges: dict[Any, tuple[Any, Any]]
+    axioms: tuple[Any, ...]
+    replacements: dict[Any, Any]
+
+
+@dataclass
+class IndexRewrite:
+    """One index-arithmetic rewrite inductor performed: ``after`` claims to equal ``before``.
+
+    ``var_ranges`` are the loop variables' sizes (``0 <= v < size``); symbols in neither
+    ``var_ranges`` nor ``facts.ranges`` are non-negative, as inductor assumes. ``after`` is
+    None when the claim could not be recorded (``note`` says why).
+    """
+
+    kind: str  # simplify_with_ranges / loop_merge / combine_modular_indexing_pairs / expand_floor_div
+    graph: str  # lineage label
+    before: Any
+    after: Any
+    var_ranges: dict[Any, Any]
+    facts: ShapeFacts
+    buffer: str | None = None
+    origins: tuple[str, ...] = ()
+    note: str = ""
+
+
 @dataclass
 class Trace:
     steps: list[Step] = field(default_factory=list)
@@ -72,6 +101,7 @@ class Trace:
     missing_hooks: list[str] = field(default_factory=list)
     # name -> eager evaluator for nodes that call a lowering-pattern handler (cannot run eagerly)
     lowering_stubs: dict[int, Any] = field(default_factory=dict)
+    index_rewrites: list[IndexRewrite] = field(default_factory=list)
 
     def changed_steps(self) -> list[Step]:
         return [s for s in self.steps if s.changed and s.is_leaf]
