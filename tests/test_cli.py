@@ -30,6 +30,26 @@ def test_check_equivalent_writes_json(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["verdict"] == "equivalent" and data["schema"] == "fxtv-report/1"
     assert data["counts"]["captured_steps"] > 0
+    assert data["symbolic"]["counts"].get("refuted", 0) == 0
+
+
+def test_check_symbolic_switch(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path,
+        """
+        import torch
+        def model(x):
+            return x.permute(0, 2, 1).reshape(2, -1) * 2
+        example_inputs = (torch.randn(2, 3, 4),)
+        fxtv_options = {"dynamic": True}
+    """,
+    )
+    on, off = tmp_path / "on.json", tmp_path / "off.json"
+    assert main(["check", f, "--json", str(on), "--trials", "0", "--no-special", "--timeout-ms", "5000"]) == 0
+    assert main(["check", f, "--json", str(off), "--trials", "0", "--no-special", "--no-symbolic"]) == 0
+    sym = json.loads(on.read_text())["symbolic"]
+    assert sym["by_kind"]["index"] == {"proved": sym["by_kind"]["index"]["proved"]}  # all proved
+    assert json.loads(off.read_text())["symbolic"] is None
 
 
 def test_check_named_callable_and_make_inputs(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from .capture import capture
 from .localize import localize
 from .numeric import CheckOptions
 from .report import Report
+from .symbolic import SymbolicOptions, check_trace
 
 
 class UsageError(Exception):
@@ -68,6 +69,8 @@ def validate(
     random_trials: int = 2,
     special_values: bool = True,
     stop_at_first: bool = False,
+    symbolic: bool = True,
+    symbolic_timeout_ms: int = 1000,
     name: str | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
 ) -> Report:
@@ -79,6 +82,10 @@ def validate(
     :class:`UsageError` when the program cannot be validated (it fails eagerly, bad inputs).
     The user's function is never changed, and a failure inside fxtv becomes a tool error in
     the report, not an exception.
+
+    With ``symbolic`` (default) every index rewrite inductor performs and every FX step's output
+    sizes, strides, dtypes and rewritten view chains are also proved equal with Z3, for all
+    values of the shape symbols; ``symbolic_timeout_ms`` bounds each query.
     """
     program = str(name or getattr(fn, "__name__", type(fn).__name__))
     _check_inputs(example_inputs)
@@ -111,6 +118,8 @@ def validate(
         opts = CheckOptions(
             random_trials=random_trials, special_values=special_values, stop_at_first_divergence=stop_at_first
         )
-        report.localization = localize(trace, opts, progress)
+        if symbolic:
+            report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=symbolic_timeout_ms))
+        report.localization = localize(trace, opts, progress, report.symbolic)
     report.timing = {"compile_and_capture": round(t1 - t0, 3), "check": round(time.perf_counter() - t1, 3)}
     return report

@@ -97,6 +97,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         training=args.training or bool(opts.get("training", False)),
         random_trials=args.trials,
         special_values=not args.no_special,
+        symbolic=args.symbolic,
+        symbolic_timeout_ms=args.timeout_ms,
         name=label,
     )
     render(report, console, all_steps=args.all_steps)
@@ -139,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--trials", type=int, default=2, help="random input trials besides the real inputs (default 2)")
     c.add_argument("--no-special", action="store_true", help="skip the NaN/Inf/-0.0 trial")
     c.add_argument("--all-steps", action="store_true", help="list unchanged steps too")
+    c.add_argument(
+        "--symbolic",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="prove index, shape and stride arithmetic with Z3 (default on)",
+    )
+    c.add_argument("--timeout-ms", type=int, default=1000, help="per-query solver timeout (default 1000)")
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="bundled models compiled with a bundled faulty pass")
     d.add_argument("--pass", dest="pass_name", default=None, help="faulty pass to install (default: all, one by one)")

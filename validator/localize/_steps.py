@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..capture import KIND_FX, KIND_LOWERING, Step, Trace
 from ..numeric import DIVERGED, EQUIVALENT, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
+from ..symbolic import Obligation, SymbolicResult
 from ._nodes import NodeBlame, blame_nodes
 
 
@@ -15,9 +16,18 @@ class StepVerdict:
     step: Step
     check: StepCheck
     qualified_name: str
+    symbolic: list[Obligation] = field(default_factory=list)
+
+    @property
+    def refuted(self) -> list[Obligation]:
+        return [o for o in self.symbolic if o.refuted]
 
     @property
     def verdict(self) -> str:
+        # A refuted proof obligation is a divergence even where the sampled inputs agree:
+        # its counterexample has been replayed concretely.
+        if self.check.verdict != DIVERGED and self.refuted:
+            return DIVERGED
         return self.check.verdict
 
 
@@ -38,9 +48,15 @@ class Localization:
 
 
 def localize(
-    trace: Trace, options: CheckOptions | None = None, progress: Callable[[int, int, Step], None] | None = None
+    trace: Trace,
+    options: CheckOptions | None = None,
+    progress: Callable[[int, int, Step], None] | None = None,
+    symbolic: SymbolicResult | None = None,
 ) -> Localization:
-    """Check every changed leaf step; blame the first that diverges, down to a node."""
+    """Check every changed leaf step; blame the first that diverges, down to a node.
+
+    ``symbolic`` attaches proof obligations to their steps; a refuted one makes its step diverge.
+    """
     checker = Checker(trace, options)
     loc = Localization()
     leaves = [s for s in trace.steps if s.is_leaf and s.changed]
@@ -50,7 +66,8 @@ def localize(
             progress(i, len(leaves), step)
         if checker.options.stop_at_first_divergence and loc.guilty is not None:
             break
-        v = StepVerdict(step, checker.check(step), trace.qualified_name(step))
+        obligations = symbolic.for_step(step.index) if symbolic is not None else []
+        v = StepVerdict(step, checker.check(step), trace.qualified_name(step), obligations)
         by_index[step.index] = v
         if v.verdict == DIVERGED:
             if loc.guilty is None:
@@ -76,7 +93,10 @@ def localize(
                 StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"), trace.qualified_name(step))
             )
     g = loc.guilty
-    if g is not None and g.step.kind == KIND_FX:
+    if g is not None and (g.check.verdict != DIVERGED or (g.step.kind == KIND_LOWERING and g.refuted)):
+        # a refuted proof names the culprit more precisely than "lowering / fusion / codegen"
+        loc.blame = _symbolic_blame(g.refuted[0])
+    elif g is not None and g.step.kind == KIND_FX:
         failing = g.check.first_failure
         if failing is not None and failing.inputs is not None:
             try:
@@ -95,6 +115,17 @@ def localize(
             ),
         )
     return loc
+
+
+def _symbolic_blame(ob: Obligation) -> NodeBlame:
+    cex = ", ".join(f"{k}={v}" for k, v in (ob.verdict.counterexample or {}).items()) or "every value"
+    where = f"buffer {ob.subject}" if ob.kind in ("index", "loop_merge", "int32") else ob.subject
+    note = f"{ob.kind} proof refuted for {where}: {ob.before}  !=  {ob.after}  at {cex}"
+    if ob.origins:
+        note += f" (from FX nodes {', '.join(ob.origins)})"
+    if ob.executed:
+        note += f"; running the graphs there: {ob.executed}"
+    return NodeBlame(None, None, None, None, note=note)
 
 
 def _leaf_descendants(trace: Trace, step: Step) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from .._values import describe
 from ..capture import Step, Trace
 from ..localize import Localization, StepVerdict, op_name
 from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED
+from ..symbolic import SymbolicResult
 
 EXIT_EQUIVALENT, EXIT_DIVERGED, EXIT_ERROR = 0, 1, 2
 
@@ -28,6 +30,7 @@ class Report:
     inputs: list[str] = field(default_factory=list)
     timing: dict[str, float] = field(default_factory=dict)
     error: str | None = None  # the compile or the compiled run failed
+    symbolic: SymbolicResult | None = None  # None when the symbolic check was switched off
 
     # -------------------------------------------------------------- summary
     @property
@@ -82,6 +85,7 @@ class Report:
             "later_divergences": [v.qualified_name for v in loc.later_divergences] if loc else [],
             "counts": self.counts(),
             "steps": [_step_json(v) for v in loc.verdicts] if loc else [],
+            "symbolic": self.symbolic.to_json() if self.symbolic is not None else None,
             "graphs": [
                 {"label": g.label, "role": g.role, "inputs": [describe(x) for x in g.runtime_inputs or []]}
                 for g in self.trace.graphs.values()
@@ -115,8 +119,13 @@ def _step_json(v: StepVerdict) -> dict[str, Any]:
         "parent": s.parent,
         "changed": s.changed,
         "implicit": s.implicit,
-        "verdict": c.verdict,
+        "verdict": v.verdict,
+        "numeric_verdict": c.verdict,
         "reason": c.reason,
+        "symbolic": {
+            "counts": dict(Counter(o.status for o in v.symbolic)),
+            "not_proved": [o.to_json() for o in v.symbolic if o.status != "proved"],
+        },
         "tolerance": c.tolerance,
         "warnings": c.warnings,
         "pattern": s.pattern.__dict__ if s.pattern else None,

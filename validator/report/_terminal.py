@@ -31,10 +31,13 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
     for v in loc.verdicts:
         s, c = v.step, v.check
         interesting = s.changed or c.verdict not in (UNCHANGED,)
-        if not all_steps and (not interesting or (s.children and c.verdict != DIVERGED)):
+        if not all_steps and (not interesting or (s.children and v.verdict != DIVERGED)):
             continue
         detail = ""
-        if c.verdict == DIVERGED and c.first_failure:
+        if v.refuted and c.verdict != DIVERGED:
+            o = v.refuted[0]
+            detail = f"proof refuted: {o.kind} {o.subject}"
+        elif c.verdict == DIVERGED and c.first_failure:
             m = c.first_failure.mismatches[0]
             detail = f"{c.first_failure.trial}: {m.where} {m.detail}"
         elif c.reason:
@@ -52,7 +55,7 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
             s.stage,
             s.graph,
             indent + s.name,
-            Text(c.verdict, style=VERDICT_STYLE.get(c.verdict, "")),
+            Text(v.verdict, style=VERDICT_STYLE.get(v.verdict, "")),
             detail,
         )
     con.print(table)
@@ -64,8 +67,16 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
             style="dim",
         )
     )
+    if report.symbolic is not None:
+        sym = report.symbolic
+        con.print(
+            Text(
+                f"symbolic: {len(sym.obligations)} obligations {sym.counts()} in {sym.seconds:.2f}s",
+                style="dim",
+            )
+        )
     _render_guilty(report, con)
-    errs = report.trace.tool_errors + [
+    errs = report.trace.tool_errors + (report.symbolic.errors if report.symbolic else []) + [
         f"{v.qualified_name}: {v.check.reason}" for v in loc.verdicts if v.verdict == TOOL_ERROR
     ]
     if errs:
@@ -97,10 +108,27 @@ def _render_guilty(report: Report, con: Console) -> None:
             f"{', '.join(s.pattern.matched)}"
         )
     bad = [t for t in c.trials if t.diverged]
-    lines.append(
-        f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
-        f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})"
-    )
+    for o in g.refuted[:4]:
+        cex = ", ".join(f"{k}={val}" for k, val in (o.verdict.counterexample or {}).items()) or "(no symbols)"
+        lines.append(f"[bold]proof refuted[/bold] ({o.kind}, {o.rewrite or 'graph'}): {o.subject}")
+        lines.append(f"  before: {o.before}")
+        lines.append(f"  after:  {o.after}")
+        if o.ranges:
+            lines.append(f"  ranges: {o.ranges}")
+        if o.origins:
+            lines.append(f"  buffer built from FX nodes: {', '.join(o.origins)}")
+        replay = o.verdict.replay
+        lines.append(
+            f"  counterexample: {cex}"
+            + (f"  (replayed: before={replay.lhs}, after={replay.rhs})" if replay is not None else "")
+        )
+        if o.executed:
+            lines.append(f"  running the graphs there: {o.executed}")
+    if bad or not g.refuted:
+        lines.append(
+            f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
+            f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})"
+        )
     for m in bad[0].mismatches[:4] if bad else []:
         where = f" at index {list(m.index)}" if m.index else ""
         vals = ""
