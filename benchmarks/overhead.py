@@ -18,8 +18,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from validator import validate  # noqa: E402
-from validator.zoo import get_case  # noqa: E402
+from validator import validate
+from validator.zoo import get_case
 
 
 def plain_compile(case_name: str) -> float:

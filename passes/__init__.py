@@ -20,6 +20,7 @@ from .faulty import (
     DropInputCopy,
     MulZeroFold,
     PermuteComposeSwap,
+    ReshapeAssumeContiguous,
     RoundtripCastFold,
     SplitCatOrder,
     StackSumAxis,
@@ -37,6 +38,7 @@ FAULTY_PASSES: list[GraphPass] = [
     RoundtripCastFold(),
     DropInputCopy(),
     DivToReciprocalMul(),
+    ReshapeAssumeContiguous(),
 ]
 
 ALL_PASSES: list[GraphPass] = CORRECT_PASSES + FAULTY_PASSES

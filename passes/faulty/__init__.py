@@ -6,6 +6,7 @@ from .div_to_reciprocal_mul import DivToReciprocalMul
 from .drop_input_copy import DropInputCopy
 from .mul_zero_fold import MulZeroFold
 from .permute_compose_swap import PermuteComposeSwap
+from .reshape_assume_contiguous import ReshapeAssumeContiguous
 from .roundtrip_cast_fold import RoundtripCastFold
 from .split_cat_order import SplitCatOrder
 from .stack_sum_axis import StackSumAxis
@@ -17,6 +18,7 @@ __all__ = [
     "DropInputCopy",
     "MulZeroFold",
     "PermuteComposeSwap",
+    "ReshapeAssumeContiguous",
     "RoundtripCastFold",
     "SplitCatOrder",
     "StackSumAxis",
