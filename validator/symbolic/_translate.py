@@ -84,8 +84,21 @@ def _nonzero(b: Term) -> Term:
     return z3.BoolVal(c != 0) if c is not None else b != 0
 
 
+_MAX_EXPONENT = 1024  # a literal power beyond this is not index arithmetic; refuse rather than build it
+
+
 def _power(base: Term, exp: int) -> Term:
-    return reduce(lambda acc, _: acc * base, range(exp - 1), base) if exp > 0 else z3.IntVal(1)
+    """base**exp by repeated squaring (O(log exp) terms)."""
+    if exp > _MAX_EXPONENT:
+        raise Unsupported("Pow", f"exponent {exp} > {_MAX_EXPONENT}")
+    result, square = z3.IntVal(1), base
+    while exp:
+        if exp & 1:
+            result = square if _const(result) == 1 else result * square
+        exp >>= 1
+        if exp:
+            square = square * square
+    return result
 
 
 # Rounding of a fraction n/d with d > 0 (d a Python int or a Z3 term known positive).
@@ -480,6 +493,10 @@ def evaluate(expr: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Integer]) -> 
 
 
 def _check(node: sympy.Basic, args: list[sympy.Basic]) -> None:
+    if isinstance(node, sympy.Pow | tf.PowByNatural) and len(args) == 2:
+        b, e = args
+        if isinstance(b, sympy.Integer) and isinstance(e, sympy.Integer) and abs(b) > 1 and e > 4 * _MAX_EXPONENT:
+            raise _Undefined(f"{node}: power too large to evaluate")  # sympy would compute it exactly
     if isinstance(node, sympy.Piecewise):
         if not any(pair.args[1] is sympy.true for pair in args):
             raise _Undefined(f"{node}: no branch applies")
