@@ -73,9 +73,26 @@ def config_patches(patches: dict[str, dict[str, Any]]) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for modname, values in patches.items():
             cfg = module(modname)
-            present = {k: v for k, v in values.items() if hasattr(cfg, k)}
+            present = {k: v for k, v in values.items() if _has_option(cfg, k)}
             stack.enter_context(cfg.patch(present))
         yield
+
+
+def _has_option(cfg: Any, key: str) -> bool:
+    """Whether a config module has ``key``; dotted keys ("cpp.simdlen") name nested options."""
+    obj = cfg
+    for part in key.split("."):
+        if not hasattr(obj, part):
+            return False
+        obj = getattr(obj, part)
+    return True
+
+
+def config_value(modname: str, key: str) -> Any:
+    obj: Any = module(modname)
+    for part in key.split("."):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def register_node_hooks(
@@ -215,3 +232,96 @@ def statically_true(shape_env: Any, cond: Any) -> bool:
         return bool(shape_env._maybe_evaluate_static(cond) == sympy.true)
     except Exception:  # symbols it does not know, or an API change: "cannot tell"
         return False
+
+
+# ---------------------------------------------------------------------- below the FX graph
+# torch._inductor.config hook called with the scheduler nodes after fusion (list -> list).
+POST_FUSION_HOOK = "_post_fusion_custom_pass"
+
+
+def post_fusion_pass() -> Any:
+    return getattr(module("torch._inductor.config"), POST_FUSION_HOOK, None)
+
+
+def graph_buffers() -> list[Any]:
+    """The IR buffers of the graph inductor is lowering now."""
+    from torch._inductor.virtualized import V
+
+    return list(V.graph.buffers)
+
+
+def fuse_scheduler_nodes(a: Any, b: Any) -> Any:
+    """Fuse two scheduler nodes as the device backend does (legality is the caller's business)."""
+    return a.scheduler.get_backend(a.get_device()).fuse(a, b)
+
+
+@contextlib.contextmanager
+def lowering_only(fallback_nodes: frozenset[str] = frozenset()) -> Iterator[None]:
+    """Recompile an already post-grad-processed graph: skip the post-grad passes, and lower the
+    FX nodes named in ``fallback_nodes`` to their eager ATen kernels (as the bisector does)."""
+    cfx = compile_fx_module()
+    graph_mod = module("torch._inductor.graph")
+    saved = {
+        (cfx, "_recursive_post_grad_passes"): getattr(cfx, "_recursive_post_grad_passes", None),
+        (cfx, "view_to_reshape"): getattr(cfx, "view_to_reshape", None),
+        (graph_mod, "fallback_node_due_to_unsupported_type"): getattr(
+            graph_mod, "fallback_node_due_to_unsupported_type", None
+        ),
+    }
+    unsupported = saved[(graph_mod, "fallback_node_due_to_unsupported_type")]
+    if unsupported is None and fallback_nodes:
+        raise RuntimeError("this torch has no per-node lowering fallback switch")
+
+    def fallback(n: torch.fx.Node, *a: Any, **k: Any) -> bool:
+        assert unsupported is not None
+        return n.name in fallback_nodes or bool(unsupported(n, *a, **k))
+
+    try:
+        for owner, name in saved:
+            if saved[(owner, name)] is not None:
+                setattr(owner, name, lambda *a, **k: None)
+        if unsupported is not None:
+            graph_mod.fallback_node_due_to_unsupported_type = fallback
+        yield
+    finally:
+        for (owner, name), value in saved.items():
+            if value is not None:
+                setattr(owner, name, value)
+
+
+def compile_lowered(gm: torch.fx.GraphModule, inputs: list[Any], *, role: str) -> Any:
+    """Compile a post-grad FX graph with inductor (inside ``lowering_only``); the boxed callable."""
+    cfx = compile_fx_module()
+    out = cfx.compile_fx_inner(gm, inputs, is_backward=role == "backward", is_inference=role == "inference")
+    attr = compiled_callable_attr(out)
+    if attr is None:
+        raise RuntimeError(f"compiled artifact {type(out).__name__} exposes no callable")
+    return getattr(out, attr)
+
+
+def compiled_source(fn: Any) -> tuple[str, dict[str, Any], Any] | None:
+    """(wrapper module source, its globals, bound self or None) of an inductor callable."""
+    func = getattr(fn, "__func__", fn)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    try:
+        with open(code.co_filename) as f:
+            return f.read(), func.__globals__, getattr(fn, "__self__", None)
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def force_64bit_indexing() -> Iterator[None]:
+    """Make Triton kernels index with int64 even where inductor would pick int32."""
+    simd = module("torch._inductor.codegen.simd")
+    cls = simd.SIMDScheduling
+    orig = cls.__dict__.get("can_use_32bit_indexing")
+    if orig is None:
+        raise RuntimeError("this torch has no SIMDScheduling.can_use_32bit_indexing")
+    cls.can_use_32bit_indexing = staticmethod(lambda *a, **k: False)
+    try:
+        yield
+    finally:
+        cls.can_use_32bit_indexing = orig

@@ -17,6 +17,7 @@ from typing import Any
 from .. import _compat
 from ._index import IndexRecorder
 from ._recorder import Recorder
+from ._schedule import BufferInfo, FusionHook, KernelGroup, Merge, Schedule
 from ._trace import (
     KIND_AOT,
     KIND_FX,
@@ -37,9 +38,14 @@ __all__ = [
     "KIND_LOWERING",
     "KIND_PARTITION",
     "STAGES",
+    "BufferInfo",
+    "FusionHook",
     "GraphRecord",
     "IndexRewrite",
+    "KernelGroup",
+    "Merge",
     "PatternFire",
+    "Schedule",
     "ShapeFacts",
     "Step",
     "Trace",
@@ -153,7 +159,9 @@ def capture(
     """Record the passes of every inductor compile that happens inside the block.
 
     With ``index_rewrites`` the index arithmetic inductor simplifies during lowering and
-    scheduling is recorded too (``trace.index_rewrites``), for the symbolic checker.
+    scheduling is recorded too (``trace.index_rewrites``), for the symbolic checker. Each lowered
+    graph's fusion result is recorded on its ``GraphRecord.schedule`` (through the post-fusion
+    hook, wrapping any pass already installed there).
 
     Inductor's FX-graph and AOT-autograd caches are switched off (a hit skips every pass).
     ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
@@ -168,7 +176,10 @@ def capture(
     idx = IndexRecorder(trace.index_rewrites, rec.current_graph)
     patch = _Patcher()
     patches = _compat.cache_off_patches()
-    patches["torch._inductor.config"].update({"fallback_random": fallback_random, **(extra_config or {})})
+    fusion = FusionHook(_compat.post_fusion_pass(), functools.partial(_store_schedule, trace), rec.current_graph)
+    patches["torch._inductor.config"].update(
+        {"fallback_random": fallback_random, _compat.POST_FUSION_HOOK: fusion, **(extra_config or {})}
+    )
     try:
         with _compat.config_patches(patches):
             _install(rec, patch, trace)
@@ -178,4 +189,10 @@ def capture(
     finally:
         patch.undo()
         rec.active = idx.active = False
-        trace.tool_errors.extend(idx.errors)
+        trace.tool_errors.extend(idx.errors + fusion.errors)
+
+
+def _store_schedule(trace: Trace, schedule: Schedule) -> None:
+    rec = trace.graphs.get(schedule.graph)
+    if rec is not None:
+        rec.schedule = schedule

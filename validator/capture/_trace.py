@@ -61,6 +61,7 @@ class GraphRecord:
     runtime_inputs: list[Any] | None = None  # cloned real inputs of its first run
     compiled: Any = None  # the compiled boxed callable (lowered graphs only)
     final: torch.fx.GraphModule | None = None
+    schedule: Any = None  # Schedule: the scheduler's fusion groups and buffers (lowered graphs only)
     info: dict[str, Any] = field(default_factory=dict)
 
 
