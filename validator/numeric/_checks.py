@@ -40,6 +40,9 @@ class CheckOptions:
     # eager kernels (e.g. a one-pass Welford mean of [inf, 1] is NaN eagerly, inf compiled), so at
     # the lowering step such differences are warnings unless this is "fail".
     special_values_at_lowering: str = "warn"
+    # When only the lowering step diverges, recompile the last FX graph to name the guilty
+    # lowering, fusion decision or codegen feature (a few recompiles of one graph).
+    below_fx: bool = True
 
 
 @dataclass
@@ -158,9 +161,14 @@ class Checker:
         return self._run_trials(step.before, step.after, lambda t: self.inputs(step.graph, t), lineage=step.graph)
 
     def _lowering(self, step: Step) -> StepCheck:
+        return self.check_compiled(step, step.after)
+
+    def check_compiled(self, step: Step, compiled: Any, trial_names: Sequence[str] | None = None) -> StepCheck:
+        """The lowering check of ``step`` with ``compiled`` (a boxed callable, e.g. a recompile)
+        as its after-side, on the trials named (default: all)."""
         if self.base_inputs(step.graph) is None:
             return StepCheck(NOT_RUN, reason=f"graph {step.graph} was compiled but never run")
-        compiled = step.after
+        chosen = [t for t in self.trials if trial_names is None or t.name in trial_names]
         # Inductor may reuse (donate) input buffers it owns, e.g. saved activations in a backward:
         # only inputs the FX graph itself mutates are compared.
         return self._run_trials(
@@ -169,6 +177,7 @@ class Checker:
             lambda t: self.inputs(step.graph, t),
             soft_special=self._soft(step),
             only_mutated_inputs=True,
+            trials=chosen,
         )
 
     def _run_trials(
@@ -181,6 +190,7 @@ class Checker:
         soft_special: bool = False,
         only_mutated_inputs: bool = False,
         lineage: str | None = None,
+        trials: Sequence[Trial] | None = None,
     ) -> StepCheck:
         """Run ``before`` (native and float64) and ``after`` per trial and compare."""
         k = accumulation_length(before)
@@ -195,7 +205,7 @@ class Checker:
             except Exception as e:
                 ref_note = f"before-graph (no float64 copy: {type(e).__name__})"
         result = StepCheck(EQUIVALENT)
-        for trial in self.trials:
+        for trial in self.trials if trials is None else trials:
             inp = make_inputs(trial)
             if inp is None:
                 return StepCheck(NOT_RUN, reason="inputs unavailable")
