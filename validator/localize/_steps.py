@@ -9,6 +9,7 @@ from ..capture import KIND_FX, KIND_LOWERING, Step, Trace
 from ..numeric import DIVERGED, EQUIVALENT, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
 from ..symbolic import Obligation, SymbolicResult
 from ._nodes import NodeBlame, blame_nodes
+from .below_fx import BelowFxBlame, blame_below_fx
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Localization:
     verdicts: list[StepVerdict] = field(default_factory=list)
     guilty: StepVerdict | None = None
     blame: NodeBlame | None = None
+    below: BelowFxBlame | None = None  # the guilty lowering / fusion / codegen feature
     later_divergences: list[StepVerdict] = field(default_factory=list)
 
     @property
@@ -104,16 +106,17 @@ def localize(
             except Exception as e:  # node blame is a refinement; keep the step verdict
                 loc.blame = NodeBlame(None, None, None, None, note=f"node localization failed: {e}")
     elif g is not None and g.step.kind == KIND_LOWERING:
-        loc.blame = NodeBlame(
-            None,
-            None,
-            None,
-            None,
-            note=(
-                "all FX steps agree; the compiled code differs from the last FX graph: "
-                "blame lowering / fusion / codegen"
-            ),
-        )
+        note = "all FX steps agree; the compiled code differs from the last FX graph"
+        failing = g.check.first_failure
+        if checker.options.below_fx and failing is not None and failing.inputs is not None:
+            try:
+                loc.below = blame_below_fx(trace, g.step, checker, failing.trial, failing.inputs)
+                note += f": {loc.below.summary()}"
+            except Exception as e:  # the step verdict stands without the refinement
+                note += f": blame lowering / fusion / codegen (below-FX blame failed: {type(e).__name__}: {e})"
+        else:
+            note += ": blame lowering / fusion / codegen"
+        loc.blame = NodeBlame(None, None, None, None, note=note)
     return loc
 
 

@@ -1,0 +1,165 @@
+"""Below the FX graph: name the lowering, fusion decision or codegen feature that diverges.
+
+Runs when every FX step agrees but the compiled code does not match the last FX graph:
+
+1. Per-buffer comparison (no recompile): every buffer the compiled code writes is compared
+   with the FX node it holds; the first that departs names the kernel and its FX nodes.
+2. A baseline recompile of the last FX graph alone must reproduce the divergence; otherwise
+   nothing below can be trusted, and the blame says so.
+3. Fusion: veto the merges of the diverging kernel (then all merges); if that fixes the result,
+   halve over the merges to name the one fusion decision that breaks it.
+4. Codegen: switch every active codegen feature to its conservative setting; if that fixes the
+   result, halve over the features.
+5. Lowering: lower the diverging kernel's FX nodes to their eager ATen kernels; if that fixes the
+   result, halve over the nodes to name the one node whose lowering is wrong.
+6. Devices: the same graph compiled on the other device (when present) says which device
+   diverges.
+
+Fusion and codegen come before lowering because falling back to eager also removes the node's
+fusions and its generated code: a fallback "fix" alone cannot tell the three apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from ...capture import Merge, Schedule, Step, Trace
+from ...numeric import Checker
+from ._buffers import BufferComparison, compare_buffers
+from ._devices import other_devices, retarget
+from ._features import FEATURES, Feature, active_features
+from ._model import CODEGEN, FUSION, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
+from ._recompile import Recompiler
+from ._search import culprit
+
+__all__ = [
+    "CODEGEN",
+    "FEATURES",
+    "FUSION",
+    "LOWERING",
+    "UNATTRIBUTED",
+    "BelowFxBlame",
+    "BufferComparison",
+    "BufferDivergence",
+    "Feature",
+    "Probe",
+    "blame_below_fx",
+    "compare_buffers",
+    "retarget",
+]
+
+
+def _lowerable(gm: torch.fx.GraphModule, names: Sequence[str] | None) -> list[str]:
+    """FX nodes (in graph order) inductor would lower itself and could hand to an eager kernel."""
+    out = []
+    for n in gm.graph.nodes:
+        if names is not None and n.name not in names:
+            continue
+        if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload):
+            if torch._library.utils.is_builtin(n.target) and not n.target.is_view:
+                out.append(n.name)
+    return out
+
+
+def blame_below_fx(trace: Trace, step: Step, checker: Checker, trial: str, inputs: list[object]) -> BelowFxBlame:
+    """Blame the compiled code of lowering ``step``, which diverged on ``trial`` (``inputs``)."""
+    buffers = compare_buffers(trace, step, list(inputs))
+    first = buffers.first
+    region = list(first.fx_nodes) if first else None
+    rc = Recompiler(trace, step, checker, trial)
+    blame = BelowFxBlame(UNATTRIBUTED, buffer=first, buffers_compared=buffers.compared, probes=rc.probes)
+    if first is not None:
+        blame.kernel, blame.fx_nodes = first.kernel, list(first.fx_nodes)
+    notes = [buffers.error] if buffers.error else []
+
+    base = rc.run("baseline: the last FX graph recompiled alone")
+    if base.probe.diverged is not True:
+        blame.note = "; ".join(
+            [
+                *notes,
+                "the divergence does not reproduce when the last FX graph is recompiled alone "
+                f"({base.probe.error or 'it agrees'}): nothing below FX can be blamed by recompiling",
+            ]
+        )
+        return blame
+    found = _fusion(rc, base.schedule, first, blame) or _codegen(rc, blame) or _lowering(rc, step.before, region, blame)
+    if not found:
+        notes.append(
+            "the result still diverges with fusions vetoed, codegen features off and the kernel's nodes "
+            "on eager kernels: the cause is elsewhere in the wrapper (buffer reuse, layout, an extern kernel)"
+        )
+    blame.devices = _devices(rc)
+    blame.note = "; ".join(notes) or None
+    return blame
+
+
+def _fusion(rc: Recompiler, schedule: Schedule | None, first: BufferDivergence | None, blame: BelowFxBlame) -> bool:
+    merges = schedule.merges if schedule else []
+    if not merges or schedule is None:
+        return False
+    every = set(merges)
+
+    def fixes(veto: Sequence[Merge]) -> bool:
+        return rc.run(f"veto {len(veto)} fusion(s): {_merge_names(veto)}", keep=every - set(veto)).fixed
+
+    # the diverging kernel's own merges first: usually the only ones that matter
+    local = [m for m in merges if first is not None and m[0] == first.group]
+    if local and len(local) < len(merges) and fixes(local):
+        scope = local
+    elif fixes(merges):
+        scope = merges
+    else:
+        return False
+    guilty = culprit(scope, fixes)
+    blame.component = FUSION
+    blame.culprit = "; ".join(schedule.describe_merge(m) for m in guilty)
+    group = next(g for g in schedule.groups if g.name == guilty[0][0])
+    blame.fx_nodes = list(group.origins)
+    return True
+
+
+def _merge_names(merges: Sequence[Merge]) -> str:
+    return ", ".join(f"{g}#{k}" for g, k in merges[:6]) + (" ..." if len(merges) > 6 else "")
+
+
+def _codegen(rc: Recompiler, blame: BelowFxBlame) -> bool:
+    feats = active_features(rc.device)
+
+    def fixes(fs: Sequence[Feature]) -> bool:
+        return rc.run("codegen off: " + ", ".join(f.name for f in fs), features=fs).fixed
+
+    if not feats or not fixes(feats):
+        return False
+    guilty = culprit(feats, fixes)
+    blame.component = CODEGEN
+    blame.culprit = " + ".join(f.describe() for f in guilty)
+    return True
+
+
+def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None, blame: BelowFxBlame) -> bool:
+    nodes = _lowerable(gm, region)
+
+    def fixes(ns: Sequence[str]) -> bool:
+        return rc.run("eager kernels for: " + ", ".join(ns), fallback=ns).fixed
+
+    if not nodes or not fixes(nodes):
+        return False
+    guilty = culprit(nodes, fixes)
+    by_name = {n.name: n for n in gm.graph.nodes}
+    blame.component = LOWERING
+    blame.culprit = " + ".join(f"lowering of {n} = {by_name[n].target}" for n in guilty)
+    blame.fx_nodes = guilty
+    return True
+
+
+def _devices(rc: Recompiler) -> dict[str, str]:
+    """The same graph's compiled code on every device here, against the one float64 reference."""
+    out = {rc.device: "diverged"}
+    if not torch.cuda.is_available():
+        out["cuda"] = "skipped: no CUDA device"
+    for dev in other_devices(rc.device):
+        p = rc.run(f"same graph compiled on {dev}", device=dev).probe
+        out[dev] = p.error or ("diverged" if p.diverged else "equivalent")
+    return out

@@ -1,0 +1,124 @@
+"""Per-buffer comparison: the compiled program's intermediate values against the FX graph's.
+
+Every buffer the compiled code writes is mapped to the FX node it holds the value of (the IR
+buffer's origin node, or for a write into a graph input, the in-place node of the buffer that
+mutates it) and compared with that node's value in the last FX graph, against the float64
+reference and the step's tolerance. Buffers are visited in execution order, so the first one
+that departs names the kernel where the values first go wrong: all its inputs were right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+
+from ...capture import Schedule, Step, Trace
+from ...numeric import accumulation_length, compare_values, run_graph, tolerance_for
+from ...numeric._execute import has_random_ops, to_float64, widen_value
+from ...numeric._probe import BufferValue, run_probed
+from ._model import BufferDivergence
+
+# Mismatch kinds that are not errors at the lowering step (see CheckOptions.special_values_at_lowering)
+_SOFT = ("signed_zero", "input_alias", "output_alias")
+
+
+@dataclass
+class BufferComparison:
+    compared: int = 0
+    first: BufferDivergence | None = None
+    unmatched: list[str] = field(default_factory=list)  # buffers with no FX counterpart
+    error: str | None = None
+
+
+def _is_inplace(n: torch.fx.Node) -> bool:
+    schema = getattr(n.target, "_schema", None)
+    name = getattr(n.target, "__name__", str(n.target)).split(".")[0]
+    return name.endswith("_") or bool(schema is not None and schema.is_mutable)
+
+
+def counterpart(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) -> tuple[str | None, str | None]:
+    """(FX node, IR buffer) holding the value wrapper variable ``var`` has after its write."""
+    info = schedule.buffers.get(var)
+    if info is not None:
+        if info.origin in nodes:
+            return info.origin, var
+        return None, var
+    if var in nodes and nodes[var].op == "placeholder":  # written in place
+        for b in schedule.buffers.values():
+            if var not in b.mutates:
+                continue
+            for o in b.origins:
+                n = nodes.get(o)
+                if n is not None and n.op == "call_function" and _is_inplace(n) and n.args and n.args[0] is nodes[var]:
+                    return o, b.name
+    return None, None
+
+
+def compare_buffers(trace: Trace, step: Step, inputs: list[Any]) -> BufferComparison:
+    rec = trace.graphs[step.graph]
+    schedule: Schedule | None = rec.schedule
+    out = BufferComparison()
+    if schedule is None or rec.compiled is None:
+        out.error = "no schedule or compiled code was captured for this graph"
+        return out
+    probed = run_probed(rec.compiled, inputs)
+    if probed is None:
+        out.error = "the compiled wrapper's source is not readable (C++ wrapper?)"
+        return out
+    run, values = probed
+    gm: torch.fx.GraphModule = step.before
+    fx = run_graph(gm, inputs, stubs=trace.lowering_stubs, record=True)
+    if fx.error is not None:
+        out.error = f"the FX graph does not run: {fx.error}"
+        return out
+    ref: dict[str, Any] = {}
+    if not has_random_ops(gm):
+        r = run_graph(to_float64(gm), [widen_value(x) for x in inputs], stubs=trace.lowering_stubs, record=True)
+        ref = r.values if r.error is None else {}
+    k = accumulation_length(gm)
+    nodes = {n.name: n for n in gm.graph.nodes}
+    for bv in values:
+        d = _compare_one(bv, schedule, nodes, fx.values, ref, k, out)
+        if d is not None:
+            out.first = d
+            break
+    if out.first is None and run.error is not None:
+        out.error = f"the compiled code raised: {run.error}"
+    return out
+
+
+def _compare_one(
+    bv: BufferValue,
+    schedule: Schedule,
+    nodes: dict[str, torch.fx.Node],
+    values: dict[str, Any],
+    ref: dict[str, Any],
+    k: int,
+    out: BufferComparison,
+) -> BufferDivergence | None:
+    node, ir_buf = counterpart(bv.name, schedule, nodes)
+    fv = values.get(node) if node is not None else None
+    if not isinstance(fv, torch.Tensor) or not isinstance(bv.value, torch.Tensor) or fv.shape != bv.value.shape:
+        out.unmatched.append(bv.name)
+        return None
+    out.compared += 1
+    dtype = fv.dtype if fv.is_floating_point() else torch.float32
+    assert node is not None
+    found = compare_values(
+        f"buffer {bv.name}", fv, bv.value, ref.get(node), tolerance_for(dtype, k, have_reference=bool(ref))
+    )
+    found = [m for m in found if m.kind not in _SOFT]
+    if not found:
+        return None
+    group = schedule.group_of(ir_buf) if ir_buf else None
+    return BufferDivergence(
+        kernel=bv.kernel,
+        buffer=bv.name,
+        fx_node=node,
+        group=group.name if group else None,
+        fx_nodes=group.origins if group else (node,),
+        mismatch=found[0],
+    )

@@ -1,0 +1,79 @@
+"""Recompile the last FX graph of a diverging lowering step with one thing changed.
+
+Only lowering, scheduling and codegen run again: the graph has been through the post-grad
+passes already, so they are skipped. A variant can force FX nodes onto their eager ATen kernels,
+keep only some of the scheduler's fusions, or patch codegen config. Each variant is judged by
+the step's own lowering check on the trial that diverged, and logged as a ``Probe``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ... import _compat
+from ...capture import FusionHook, Merge, Schedule, Step, Trace
+from ...capture._snapshot import snapshot
+from ...numeric import DIVERGED, EQUIVALENT, Checker
+from ._devices import graph_device, on_device, retarget, to_device
+from ._features import Feature, patched, settings
+from ._model import Probe
+
+
+@dataclass
+class Outcome:
+    probe: Probe
+    schedule: Schedule | None  # the fusion groups the recompile made (before any veto)
+
+    @property
+    def fixed(self) -> bool:
+        return self.probe.diverged is False
+
+
+class Recompiler:
+    def __init__(self, trace: Trace, step: Step, checker: Checker, trial: str) -> None:
+        self.trace, self.step, self.checker, self.trial = trace, step, checker, trial
+        self.role = trace.graphs[step.graph].role
+        base = checker.base_inputs(step.graph)
+        self.inputs: list[Any] = list(base[0]) if base else []
+        self.device = graph_device(self.inputs)  # where the graph was captured and runs
+        self.probes: list[Probe] = []
+
+    def run(
+        self,
+        what: str,
+        *,
+        fallback: Collection[str] = (),
+        keep: Collection[Merge] | None = None,
+        features: Sequence[Feature] = (),
+        device: str | None = None,
+    ) -> Outcome:
+        t0 = time.perf_counter()
+        schedules: list[Schedule] = []
+        hook = FusionHook(_compat.post_fusion_pass(), schedules.append, lambda: self.step.graph, keep)
+        patches = _compat.cache_off_patches()
+        patches["torch._inductor.config"].update(
+            {"fallback_random": True, _compat.POST_FUSION_HOOK: hook, **settings(features)}
+        )
+        diverged: bool | None = None
+        error: str | None = None
+        try:
+            gm, inputs = snapshot(self.step.before), list(self.inputs)
+            if device is not None and device != self.device:
+                gm, inputs = retarget(gm, device), to_device(inputs, device)
+            with _compat.config_patches(patches), patched(features), _compat.lowering_only(frozenset(fallback)):
+                compiled = _compat.compile_lowered(gm, inputs, role=self.role)
+            if device is not None and device != self.device:
+                compiled = on_device(compiled, device)
+            check = self.checker.check_compiled(self.step, compiled, [self.trial])
+            if check.verdict in (DIVERGED, EQUIVALENT):
+                diverged = check.verdict == DIVERGED
+            else:
+                error = f"{check.verdict}: {check.reason}"
+        except Exception as e:  # a variant inductor cannot build is evidence of nothing
+            error = f"recompile failed: {type(e).__name__}: {str(e)[:200]}"
+        probe = Probe(what, diverged, round(time.perf_counter() - t0, 3), error)
+        self.probes.append(probe)
+        return Outcome(probe, schedules[0] if schedules else None)
