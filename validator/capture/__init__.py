@@ -17,7 +17,7 @@ from typing import Any
 from .. import _compat
 from ._index import IndexRecorder
 from ._recorder import Recorder
-from ._schedule import BufferInfo, FusionHook, KernelGroup, Merge, Schedule
+from ._schedule import Access, BufferInfo, FusionHook, KernelGroup, Merge, Schedule
 from ._trace import (
     KIND_AOT,
     KIND_FX,
@@ -38,6 +38,7 @@ __all__ = [
     "KIND_LOWERING",
     "KIND_PARTITION",
     "STAGES",
+    "Access",
     "BufferInfo",
     "FusionHook",
     "GraphRecord",

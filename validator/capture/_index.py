@@ -142,11 +142,7 @@ class IndexRecorder:
         key = (id(env), len(getattr(env, "guards", ())), len(getattr(env, "replacements", {})), _n_asserts(env))
         facts = self._facts.get(key)
         if facts is None:
-            facts = ShapeFacts(
-                ranges=_compat.shape_env_ranges(env),
-                axioms=_compat.shape_env_axioms(env),
-                replacements=_compat.shape_env_replacements(env),
-            )
+            facts = ShapeFacts.of(env)
             self._facts[key] = facts
         return facts
 

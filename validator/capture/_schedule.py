@@ -16,9 +16,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _compat
+from ._trace import ShapeFacts
 
 # A merge: (group name, k) means the group's node k was fused onto its nodes [0, k).
 Merge = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Access:
+    """One memory access of a scheduler node: ``location[index]`` over the node's own loop nest.
+
+    ``index`` is a sympy expression in ``var_names``, which range over ``sizes`` (row-major);
+    a write to a buffer that mutates another names the mutated location.
+    """
+
+    node: int  # position of the scheduler node in its group
+    kind: str  # "read" / "write"
+    location: str
+    index: Any
+    var_names: tuple[Any, ...]
+    sizes: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,9 @@ class KernelGroup:
     buffers: tuple[str, ...]  # buffers they write
     origins: tuple[str, ...]  # FX nodes of the lowered graph they came from
     node_origins: tuple[tuple[str, ...], ...] = ()  # per constituent node
+    accesses: tuple[Access, ...] = ()  # memory accesses of the constituent nodes
+    reductions: tuple[bool, ...] = ()  # per constituent node: is it a reduction
+    loop: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())  # the fused loop: (pointwise sizes, reduction sizes)
 
     @property
     def merges(self) -> list[Merge]:
@@ -43,6 +63,7 @@ class BufferInfo:
     origin: str | None  # the FX node whose value the buffer holds, when inductor knows it
     origins: tuple[str, ...]
     mutates: tuple[str, ...]  # buffers or graph inputs it writes in place
+    part_of: tuple[str, int] | None = None  # (FX cat node, argument position) it is written into
 
 
 @dataclass
@@ -50,6 +71,7 @@ class Schedule:
     graph: str  # lineage label
     groups: list[KernelGroup] = field(default_factory=list)
     buffers: dict[str, BufferInfo] = field(default_factory=dict)
+    facts: ShapeFacts | None = None  # what the ShapeEnv knew about the symbols in sizes
 
     @property
     def merges(self) -> list[Merge]:
@@ -75,8 +97,46 @@ def _origin_names(ir_node: Any) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if isinstance(n, str)))
 
 
+def _accesses(k: int, snode: Any, mutated: dict[str, str]) -> list[Access]:
+    out = []
+    rw = getattr(snode, "read_writes", None)
+    for kind, deps in (("read", getattr(rw, "reads", ())), ("write", getattr(rw, "writes", ()))):
+        for d in deps:
+            if type(d).__name__ != "MemoryDep":  # StarDep / WeakDep: ordering, no index
+                continue
+            loc = mutated.get(d.name, d.name) if kind == "write" else d.name
+            out.append(Access(k, kind, loc, d.index, tuple(d.var_names), tuple(d.size)))
+    return out
+
+
+def _loop(n: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    try:
+        sizes, reduce = n.group[1]
+        return tuple(sizes), tuple(reduce)
+    except (AttributeError, TypeError, ValueError):  # extern and template nodes have no loop nest
+        return (), ()
+
+
 def describe(nodes: list[Any], graph: str) -> Schedule:
-    sched = Schedule(graph)
+    sched = Schedule(graph, facts=ShapeFacts.of(_compat.graph_shape_env()))
+    buffers = _compat.graph_buffers()
+    # a concatenation's inputs are computed straight into slices of its output
+    part_of: dict[str, tuple[str, int]] = {}
+    for buf in buffers:
+        cat = buf.get_origin_node() if type(buf).__name__ == "ConcatKernel" and hasattr(buf, "origin_node") else None
+        if cat is not None:
+            for k, inp in enumerate(getattr(buf, "inputs", ())):
+                part_of[inp.get_name()] = (cat.name, k)
+    for buf in buffers:
+        origin = buf.get_origin_node() if hasattr(buf, "origin_node") else None
+        sched.buffers[buf.get_name()] = BufferInfo(
+            name=buf.get_name(),
+            origin=getattr(origin, "name", None),
+            origins=_origin_names(buf),
+            mutates=tuple(buf.get_mutation_names()),
+            part_of=part_of.get(buf.get_name()),
+        )
+    mutated = {b.name: b.mutates[0] for b in sched.buffers.values() if len(b.mutates) == 1}
     for n in nodes:
         parts = list(n.get_nodes())
         per = tuple(_origin_names(p.node) if p.node is not None else () for p in parts)
@@ -88,15 +148,10 @@ def describe(nodes: list[Any], graph: str) -> Schedule:
                 buffers=tuple(sorted(n.get_buffer_names())),
                 origins=tuple(sorted({o for ps in per for o in ps})),
                 node_origins=per,
+                accesses=tuple(a for k, p in enumerate(parts) for a in _accesses(k, p, mutated)),
+                reductions=tuple(bool(p.is_reduction()) for p in parts),
+                loop=_loop(n),
             )
-        )
-    for buf in _compat.graph_buffers():
-        origin = buf.get_origin_node() if hasattr(buf, "origin_node") else None
-        sched.buffers[buf.get_name()] = BufferInfo(
-            name=buf.get_name(),
-            origin=getattr(origin, "name", None),
-            origins=_origin_names(buf),
-            mutates=tuple(buf.get_mutation_names()),
         )
     return sched
 
@@ -150,6 +205,14 @@ class FusionHook:
         self.graph = graph
         self.keep = keep
         self.errors: list[str] = []
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FusionHook:
+        # inductor deep-copies its config (repro strings, cache keys); the hook holds the live
+        # trace, whose fake tensors cannot be copied, and copying it would split the record
+        return self
+
+    def __repr__(self) -> str:
+        return f"fxtv.FusionHook(inner={self.inner!r}, veto={self.keep is not None})"
 
     def __call__(self, nodes: list[Any]) -> list[Any]:
         if self.inner is not None:

@@ -73,6 +73,16 @@ class ShapeFacts:
     axioms: tuple[Any, ...]
     replacements: dict[Any, Any]
 
+    @classmethod
+    def of(cls, shape_env: Any) -> ShapeFacts:
+        from .. import _compat
+
+        return cls(
+            ranges=_compat.shape_env_ranges(shape_env),
+            axioms=_compat.shape_env_axioms(shape_env),
+            replacements=_compat.shape_env_replacements(shape_env),
+        )
+
 
 @dataclass
 class IndexRewrite:

@@ -13,7 +13,6 @@ from typing import Any
 
 import sympy
 
-from .. import _compat
 from ..capture import ShapeFacts
 from ._domain import Domain
 
@@ -86,8 +85,4 @@ def build_domain(
 def shape_facts(shape_env: Any) -> ShapeFacts | None:
     if shape_env is None:
         return None
-    return ShapeFacts(
-        ranges=_compat.shape_env_ranges(shape_env),
-        axioms=_compat.shape_env_axioms(shape_env),
-        replacements=_compat.shape_env_replacements(shape_env),
-    )
+    return ShapeFacts.of(shape_env)
