@@ -9,12 +9,13 @@ semantics. A verdict is "proved", "refuted" (with a counterexample replayed conc
 """
 
 from ._domain import Domain
-from ._obligation import DTYPE, INDEX, INT32, LOOP_MERGE, SHAPE, STRIDE, VIEW_MAP, Obligation, SymbolicResult
+from ._obligation import DTYPE, FUSION, INDEX, INT32, LOOP_MERGE, SHAPE, STRIDE, VIEW_MAP, Obligation, SymbolicResult
 from ._run import SymbolicOptions, check_trace
 from ._solver import Verdict, prove_equal, prove_holds, prove_in_range
 
 __all__ = [
     "DTYPE",
+    "FUSION",
     "INDEX",
     "INT32",
     "LOOP_MERGE",

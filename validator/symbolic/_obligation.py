@@ -16,6 +16,7 @@ SHAPE = "shape"  # an FX step keeps a graph output's size
 STRIDE = "stride"  # ... its strides
 DTYPE = "dtype"  # ... its dtype
 VIEW_MAP = "view_map"  # a rewritten chain of view ops maps every element to the same source element
+FUSION = "fusion"  # a fused kernel's loads and stores of one location are safe in a single loop
 
 
 @dataclass

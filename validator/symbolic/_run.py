@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from ..capture import KIND_LOWERING, Trace
+from ._fusion_checks import fusion_obligations
 from ._graph_checks import graph_obligations
 from ._index_checks import index_obligations
 from ._obligation import SymbolicResult
@@ -20,6 +21,7 @@ class SymbolicOptions:
     timeout_ms: int = 1000
     index_rewrites: bool = True
     graph_steps: bool = True
+    fusions: bool = True  # loads and stores of every fused kernel
     # 32-bit overflow checks of rewritten indices: None = for graphs that ran on CUDA (where
     # inductor may emit int32 indexing); the C++ backend indexes with int64_t.
     int32: bool | None = None
@@ -46,8 +48,8 @@ def check_trace(trace: Trace, options: SymbolicOptions | None = None) -> Symboli
                 result.obligations += graph_obligations(step, timeout_ms=opts.timeout_ms)
             except Exception as e:  # one step's failure must not hide the others
                 result.errors.append(f"{trace.qualified_name(step)}: {type(e).__name__}: {e}")
+    lowering = {s.graph: s.index for s in trace.steps if s.kind == KIND_LOWERING}
     if opts.index_rewrites:
-        lowering = {s.graph: s.index for s in trace.steps if s.kind == KIND_LOWERING}
         labels = frozenset(trace.graphs) if opts.int32 else _cuda_graphs(trace) if opts.int32 is None else frozenset()
         try:
             result.obligations += index_obligations(
@@ -55,5 +57,10 @@ def check_trace(trace: Trace, options: SymbolicOptions | None = None) -> Symboli
             )
         except Exception as e:
             result.errors.append(f"index rewrites: {type(e).__name__}: {e}")
+    if opts.fusions:
+        try:
+            result.obligations += fusion_obligations(trace.graphs, lowering, timeout_ms=opts.timeout_ms)
+        except Exception as e:
+            result.errors.append(f"fusions: {type(e).__name__}: {e}")
     result.seconds = time.perf_counter() - t0
     return result
