@@ -95,8 +95,8 @@ def localize(
                 StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"), trace.qualified_name(step))
             )
     g = loc.guilty
-    if g is not None and (g.check.verdict != DIVERGED or (g.step.kind == KIND_LOWERING and g.refuted)):
-        # a refuted proof names the culprit more precisely than "lowering / fusion / codegen"
+    if g is not None and g.check.verdict != DIVERGED:
+        # the sampled inputs agree: the refuted proof and its counterexample are the evidence
         loc.blame = _symbolic_blame(g.refuted[0])
     elif g is not None and g.step.kind == KIND_FX:
         failing = g.check.first_failure
@@ -110,12 +110,14 @@ def localize(
         failing = g.check.first_failure
         if checker.options.below_fx and failing is not None and failing.inputs is not None:
             try:
-                loc.below = blame_below_fx(trace, g.step, checker, failing.trial, failing.inputs)
+                loc.below = blame_below_fx(trace, g.step, checker, failing.trial, failing.inputs, g.refuted)
                 note += f": {loc.below.summary()}"
             except Exception as e:  # the step verdict stands without the refinement
                 note += f": blame lowering / fusion / codegen (below-FX blame failed: {type(e).__name__}: {e})"
         else:
             note += ": blame lowering / fusion / codegen"
+        if g.refuted and loc.below is None:
+            note += f"; {_symbolic_blame(g.refuted[0]).note}"
         loc.blame = NodeBlame(None, None, None, None, note=note)
     return loc
 

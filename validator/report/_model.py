@@ -150,6 +150,7 @@ def _guilty_json(r: Report) -> dict[str, Any]:
     g = loc.guilty
     out = _step_json(g)
     out["nodes"] = loc.blame.to_json() if loc.blame else None
+    out["below_fx"] = loc.below.to_json() if loc.below else None
     out["diverging_trials"] = [t.trial for t in g.check.trials if t.diverged]
     return out
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..localize.below_fx import BelowFxBlame
 from ..numeric import DIVERGED, TOOL_ERROR, UNCHANGED
 from ._model import VERDICT_STYLE, Report, node_summary
 
@@ -111,8 +113,8 @@ def _render_guilty(report: Report, con: Console) -> None:
     for o in g.refuted[:4]:
         cex = ", ".join(f"{k}={val}" for k, val in (o.verdict.counterexample or {}).items()) or "(no symbols)"
         lines.append(f"[bold]proof refuted[/bold] ({o.kind}, {o.rewrite or 'graph'}): {o.subject}")
-        lines.append(f"  before: {o.before}")
-        lines.append(f"  after:  {o.after}")
+        lines.append(f"  before: {escape(o.before)}")
+        lines.append(f"  after:  {escape(o.after)}")
         if o.ranges:
             lines.append(f"  ranges: {o.ranges}")
         if o.origins:
@@ -159,7 +161,9 @@ def _render_guilty(report: Report, con: Console) -> None:
             lines.append(
                 "[bold]nodes the pass removed[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.replaced_ops[:8])
             )
-        if b.note:
+        if loc.below is not None:
+            lines += _below_lines(loc.below)
+        elif b.note:
             lines.append(f"[dim]{b.note}[/dim]")
     elif s.created or s.erased:
         lines.append("changed nodes: " + ", ".join(node_summary(s, s.created + s.erased)[:8]))
@@ -169,3 +173,28 @@ def _render_guilty(report: Report, con: Console) -> None:
             f"{', '.join(v.qualified_name for v in loc.later_divergences[:5])}[/dim]"
         )
     con.print(Panel("\n".join(lines), title="[bold red]divergence found[/bold red]", border_style="red"))
+
+
+def _below_lines(below: BelowFxBlame) -> list[str]:
+    culprit = f": {escape(below.culprit)}" if below.culprit else ""
+    lines = [f"[bold]guilty component[/bold]: {below.component}{culprit}"]
+    if below.kernel:
+        lines.append(f"[bold]kernel[/bold]: {below.kernel}  (FX nodes {', '.join(below.fx_nodes) or '-'})")
+    f = below.buffer
+    if f is not None:
+        m = f.mismatch
+        vals = f": compiled {m.after:.6g}, FX {m.before:.6g}" if m.before is not None and m.after is not None else ""
+        lines.append(
+            f"[bold]first diverging buffer[/bold]: {f.buffer} (holds {f.fx_node}, scheduler node {f.group}): "
+            f"{m.detail} ({m.count}/{m.total} elements){vals}; the {below.buffers_compared - 1} written before agree"
+        )
+    lines += [f"  {escape(e)}" for e in below.evidence]
+    lines.append(f"[bold]recompiles[/bold]: {below.recompiles} of the last FX graph alone")
+    for p in below.probes:
+        mark = "diverges" if p.diverged else "agrees" if p.diverged is False else f"failed: {p.error}"
+        lines.append(f"  [dim]{escape(p.what)}: {escape(mark)} ({p.seconds:.2f}s)[/dim]")
+    if below.devices:
+        lines.append("[bold]devices[/bold]: " + ", ".join(f"{d} {escape(v)}" for d, v in below.devices.items()))
+    if below.note:
+        lines.append(f"[dim]{escape(below.note)}[/dim]")
+    return lines

@@ -27,6 +27,8 @@ import torch
 
 from ...capture import Merge, Schedule, Step, Trace
 from ...numeric import Checker
+from ...symbolic import FUSION as FUSION_PROOF
+from ...symbolic import Obligation
 from ._buffers import BufferComparison, compare_buffers
 from ._devices import other_devices, retarget
 from ._features import FEATURES, Feature, active_features
@@ -63,8 +65,19 @@ def _lowerable(gm: torch.fx.GraphModule, names: Sequence[str] | None) -> list[st
     return out
 
 
-def blame_below_fx(trace: Trace, step: Step, checker: Checker, trial: str, inputs: list[object]) -> BelowFxBlame:
-    """Blame the compiled code of lowering ``step``, which diverged on ``trial`` (``inputs``)."""
+def blame_below_fx(
+    trace: Trace,
+    step: Step,
+    checker: Checker,
+    trial: str,
+    inputs: list[object],
+    refuted: Sequence[Obligation] = (),
+) -> BelowFxBlame:
+    """Blame the compiled code of lowering ``step``, which diverged on ``trial`` (``inputs``).
+
+    ``refuted`` are the step's refuted proof obligations: a refuted fused-kernel hazard is
+    quoted as evidence for the fusion decision it concerns.
+    """
     buffers = compare_buffers(trace, step, list(inputs))
     first = buffers.first
     region = list(first.fx_nodes) if first else None
@@ -84,7 +97,11 @@ def blame_below_fx(trace: Trace, step: Step, checker: Checker, trial: str, input
             ]
         )
         return blame
-    found = _fusion(rc, base.schedule, first, blame) or _codegen(rc, blame) or _lowering(rc, step.before, region, blame)
+    found = (
+        _fusion(rc, base.schedule, first, blame, refuted)
+        or _codegen(rc, blame)
+        or _lowering(rc, step.before, region, blame)
+    )
     if not found:
         notes.append(
             "the result still diverges with fusions vetoed, codegen features off and the kernel's nodes "
@@ -95,7 +112,13 @@ def blame_below_fx(trace: Trace, step: Step, checker: Checker, trial: str, input
     return blame
 
 
-def _fusion(rc: Recompiler, schedule: Schedule | None, first: BufferDivergence | None, blame: BelowFxBlame) -> bool:
+def _fusion(
+    rc: Recompiler,
+    schedule: Schedule | None,
+    first: BufferDivergence | None,
+    blame: BelowFxBlame,
+    refuted: Sequence[Obligation],
+) -> bool:
     merges = schedule.merges if schedule else []
     if not merges or schedule is None:
         return False
@@ -117,6 +140,11 @@ def _fusion(rc: Recompiler, schedule: Schedule | None, first: BufferDivergence |
     blame.culprit = "; ".join(schedule.describe_merge(m) for m in guilty)
     group = next(g for g in schedule.groups if g.name == guilty[0][0])
     blame.fx_nodes = list(group.origins)
+    hazards = [o for o in refuted if o.kind == FUSION_PROOF and o.subject == group.name]
+    if hazards:
+        h = hazards[0]
+        cex = ", ".join(f"{k}={v}" for k, v in (h.verdict.counterexample or {}).items())
+        blame.evidence.append(f"symbolic: {h.before} / {h.after}: refuted at {cex} ({h.note})")
     return True
 
 

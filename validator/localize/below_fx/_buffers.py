@@ -45,6 +45,11 @@ def counterpart(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) -
     if info is not None:
         if info.origin in nodes:
             return info.origin, var
+        if info.part_of is not None and info.part_of[0] in nodes:  # a slice of a concatenation
+            cat, k = info.part_of
+            pieces = nodes[cat].args[0] if nodes[cat].args else ()
+            if isinstance(pieces, list | tuple) and k < len(pieces) and isinstance(pieces[k], torch.fx.Node):
+                return pieces[k].name, var
         return None, var
     if var in nodes and nodes[var].op == "placeholder":  # written in place
         for b in schedule.buffers.values():

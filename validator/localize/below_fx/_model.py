@@ -46,6 +46,7 @@ class BelowFxBlame:
     buffers_compared: int = 0
     probes: list[Probe] = field(default_factory=list)
     devices: dict[str, str] = field(default_factory=dict)  # device -> verdict of the same graph there
+    evidence: list[str] = field(default_factory=list)  # e.g. a refuted proof about the culprit
     note: str | None = None
 
     @property
@@ -80,5 +81,6 @@ class BelowFxBlame:
             "recompiles": self.recompiles,
             "probes": [p.to_json() for p in self.probes],
             "devices": self.devices,
+            "evidence": self.evidence,
             "note": self.note,
         }
