@@ -43,24 +43,29 @@ class FuseAcrossMutation(Fault):
     )
 
     def _fuse(self, nodes: list[Any]) -> list[Any]:
+        from torch._inductor.scheduler import FusedSchedulerNode, SchedulerNode
+
+        def loops(n: Any) -> bool:  # a generated loop nest, not an extern kernel or a no-op
+            return isinstance(n, SchedulerNode | FusedSchedulerNode)
+
         out = list(nodes)
         i = 0
         while i < len(out):
             writer = out[i]
-            targets = _mutated(writer)
+            targets = _mutated(writer) if loops(writer) else set()
             producer = next(
                 (
                     p
                     for p in out[:i]
                     if targets & _reads(p)
                     and p.get_buffer_names() & _reads(writer)
-                    and not p.is_extern()
+                    and loops(p)
                     # the backend's shape check only; the scheduler's dependency check is what is skipped
                     and p.scheduler.get_backend(p.get_device()).can_fuse_vertical(p, writer)
                 ),
                 None,
             )
-            if producer is None or writer.is_extern():
+            if producer is None:
                 i += 1
                 continue
             fused = producer.scheduler.get_backend(producer.get_device()).fuse(producer, writer)
