@@ -1,0 +1,114 @@
+"""Below the FX graph: faults in a lowering, a fusion decision and a codegen rule are named.
+
+Each fault (``passes.below``) is installed for a whole ``validate``; every FX step must agree,
+the lowering step must diverge, and the below-FX blame must name the fault's component and its
+culprit, the kernel and its FX nodes, with the recompiles it took.
+"""
+
+from typing import Any
+
+import pytest
+import torch
+
+from passes.below import BELOW_FX_FAULTS, Fault
+from validator import validate
+from validator.capture import capture
+from validator.localize.below_fx import compare_buffers
+
+# Recompiles a blame may take: baseline, one probe per component, log2 of the candidates.
+MAX_RECOMPILES = 10
+
+
+@pytest.mark.parametrize("fault", BELOW_FX_FAULTS, ids=lambda f: f.name)
+def test_fault_below_fx_is_named(fault: Fault) -> None:
+    fn, args = fault.trigger()
+    with fault.installed():
+        report = validate(fn, *args, name=fault.name)
+    assert fault.fired > 0, "the trigger must make the fault take effect"
+    assert report.verdict == "diverged"
+    guilty = report.guilty
+    assert guilty is not None and guilty.step.kind == "lowering", "every FX step must agree"
+    below = report.localization.below
+    assert below is not None
+    assert below.component == fault.info.component, below.to_json()
+    assert below.kernel, "the kernel that first writes a wrong buffer is named"
+    assert below.buffer is not None and below.buffer.fx_node in [n.name for n in guilty.step.before.graph.nodes]
+    assert 1 <= below.recompiles <= MAX_RECOMPILES
+    assert below.probes[0].diverged is True, "the baseline recompile reproduces the divergence"
+    if fault.info.component == "lowering":
+        assert below.fx_nodes == ["remainder"]
+        assert "aten.remainder" in below.culprit
+    elif fault.info.component == "codegen":
+        assert below.culprit.startswith(fault.info.guilty)
+    else:
+        # the guilty merge joins the in-place copy to the kernel that reads the input it overwrites
+        assert "copy_" in below.culprit and "fused onto" in below.culprit
+        assert any("refuted" in e for e in below.evidence), "the fused loads/stores are refuted symbolically"
+    data = report.to_json()["guilty"]["below_fx"]
+    assert data["component"] == fault.info.component and data["recompiles"] == below.recompiles
+
+
+def test_unreproducible_divergence_is_not_blamed() -> None:
+    """When a recompile of the last FX graph does not reproduce the divergence, no component is named."""
+    from torch._inductor import lowering
+
+    from passes.below import RemainderAsFmod
+
+    fault = RemainderAsFmod()
+    fn, args = fault.trigger()
+    real = lowering.lowerings[torch.ops.aten.remainder.Scalar]
+    calls = {"n": 0}
+    with fault.installed():
+        faulty = lowering.lowerings[torch.ops.aten.remainder.Scalar]
+
+        def first_compile_only(*a: Any, **k: Any) -> Any:
+            calls["n"] += 1
+            return (faulty if calls["n"] == 1 else real)(*a, **k)
+
+        lowering.lowerings[torch.ops.aten.remainder.Scalar] = first_compile_only
+        try:
+            report = validate(fn, *args)
+        finally:  # the fault's own exit restores the real lowering
+            lowering.lowerings[torch.ops.aten.remainder.Scalar] = faulty
+    assert lowering.lowerings[torch.ops.aten.remainder.Scalar] is real
+    assert report.verdict == "diverged" and report.guilty.step.kind == "lowering"
+    below = report.localization.below
+    assert below is not None and below.component == "unattributed"
+    assert below.recompiles == 1 and below.probes[0].diverged is False
+    assert "does not reproduce" in below.note
+    assert below.buffer is not None, "the per-buffer comparison still names the first wrong kernel"
+
+
+def test_buffer_probe_names_the_first_wrong_kernel() -> None:
+    """The per-buffer comparison needs no recompile: earlier buffers agree, the faulty one does not."""
+    from passes.below import RemainderAsFmod
+
+    fault = RemainderAsFmod()
+    fn, args = fault.trigger()
+    with fault.installed(), capture() as trace:
+        torch.compile(fn)(*[a.clone() for a in args])
+    step = next(s for s in trace.steps if s.kind == "lowering")
+    inputs = trace.graphs[step.graph].runtime_inputs
+    res = compare_buffers(trace, step, inputs)
+    assert res.error is None and res.first is not None
+    assert "remainder" in res.first.fx_nodes
+    assert res.compared >= 2, "the matmul's buffer was compared and agreed first"
+    # without the fault, the same program's buffers all agree
+    torch._dynamo.reset()
+    with capture() as clean:
+        torch.compile(fn)(*[a.clone() for a in args])
+    step = next(s for s in clean.steps if s.kind == "lowering")
+    res = compare_buffers(clean, step, clean.graphs[step.graph].runtime_inputs)
+    assert res.error is None and res.first is None and res.compared >= 2
+
+
+def test_dynamic_shapes_fault_named() -> None:
+    """A dynamic-shape compile is recompiled at its concrete sizes; the blame still holds."""
+    from passes.below import FuseAcrossMutation
+
+    fault = FuseAcrossMutation()
+    fn, args = fault.trigger()
+    with fault.installed():
+        report = validate(fn, *args, dynamic=True)
+    below = report.localization.below
+    assert below is not None and below.component == "fusion", report.to_json()["guilty"]
