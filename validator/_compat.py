@@ -250,6 +250,12 @@ def graph_buffers() -> list[Any]:
     return list(V.graph.buffers)
 
 
+def graph_shape_env() -> Any:
+    from torch._inductor.virtualized import V
+
+    return V.graph.sizevars.shape_env
+
+
 def fuse_scheduler_nodes(a: Any, b: Any) -> Any:
     """Fuse two scheduler nodes as the device backend does (legality is the caller's business)."""
     return a.scheduler.get_backend(a.get_device()).fuse(a, b)
