@@ -170,3 +170,19 @@ def test_fusion_hazard_refuted_for_a_mirrored_read(symbolic: bool) -> None:
     shifted = _group(a * w + b + 1, reader_first=False, sizes=(4, w))
     (ob,) = group_obligations(shifted, sched, 0, timeout_ms=5000)
     assert ob.status == "refuted", ob.verdict
+
+
+def test_device_steps_check_the_graph_compiled_for_another_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a GPU, pretend the CPU is "the other device": the extra step is built, compiled and checked."""
+    from validator import validate
+    from validator.localize.below_fx import _devices
+
+    monkeypatch.setattr(_devices, "other_devices", lambda home: ["cpu"])
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x) * 2 + torch.zeros(4, 8, device="cpu")
+
+    report = validate(fn, torch.randn(4, 8))
+    extra = [v for v in report.localization.verdicts if v.step.info.get("device") == "cpu"]
+    assert len(extra) == 1 and extra[0].step.name == "lowering + codegen on cpu"
+    assert extra[0].verdict == "equivalent" and extra[0].check.trials

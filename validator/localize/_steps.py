@@ -9,7 +9,7 @@ from ..capture import KIND_FX, KIND_LOWERING, Step, Trace
 from ..numeric import DIVERGED, EQUIVALENT, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
 from ..symbolic import Obligation, SymbolicResult
 from ._nodes import NodeBlame, blame_nodes
-from .below_fx import BelowFxBlame, blame_below_fx
+from .below_fx import BelowFxBlame, blame_below_fx, device_steps
 
 
 @dataclass
@@ -60,6 +60,8 @@ def localize(
     ``symbolic`` attaches proof obligations to their steps; a refuted one makes its step diverge.
     """
     checker = Checker(trace, options)
+    if checker.options.other_devices:
+        trace.steps += device_steps(trace, checker)
     loc = Localization()
     leaves = [s for s in trace.steps if s.is_leaf and s.changed]
     by_index: dict[int, StepVerdict] = {}

@@ -43,6 +43,8 @@ class CheckOptions:
     # When only the lowering step diverges, recompile the last FX graph to name the guilty
     # lowering, fusion decision or codegen feature (a few recompiles of one graph).
     below_fx: bool = True
+    # With a GPU present, also compile each lowered graph for the other device and check it.
+    other_devices: bool = True
 
 
 @dataclass

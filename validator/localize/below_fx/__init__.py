@@ -30,7 +30,7 @@ from ...numeric import Checker
 from ...symbolic import FUSION as FUSION_PROOF
 from ...symbolic import Obligation
 from ._buffers import BufferComparison, compare_buffers
-from ._devices import other_devices, retarget
+from ._devices import device_steps, other_devices, retarget
 from ._features import FEATURES, Feature, active_features
 from ._model import CODEGEN, FUSION, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
 from ._recompile import Recompiler
@@ -49,6 +49,7 @@ __all__ = [
     "Probe",
     "blame_below_fx",
     "compare_buffers",
+    "device_steps",
     "retarget",
 ]
 
@@ -107,7 +108,7 @@ def blame_below_fx(
             "the result still diverges with fusions vetoed, codegen features off and the kernel's nodes "
             "on eager kernels: the cause is elsewhere in the wrapper (buffer reuse, layout, an extern kernel)"
         )
-    blame.devices = _devices(rc)
+    blame.devices = _device_verdicts(rc)
     blame.note = "; ".join(notes) or None
     return blame
 
@@ -182,12 +183,12 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     return True
 
 
-def _devices(rc: Recompiler) -> dict[str, str]:
+def _device_verdicts(rc: Recompiler) -> dict[str, str]:
     """The same graph's compiled code on every device here, against the one float64 reference."""
     out = {rc.device: "diverged"}
     if not torch.cuda.is_available():
         out["cuda"] = "skipped: no CUDA device"
-    for dev in other_devices(rc.device):
+    for dev in [d for d in (rc.home, *other_devices(rc.home)) if d != rc.device]:
         p = rc.run(f"same graph compiled on {dev}", device=dev).probe
         out[dev] = p.error or ("diverged" if p.diverged else "equivalent")
     return out

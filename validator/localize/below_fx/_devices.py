@@ -14,6 +14,11 @@ from typing import Any
 import torch
 import torch.fx
 
+from ... import _compat
+from ...capture import KIND_LOWERING, Step, Trace
+from ...capture._snapshot import snapshot
+from ...numeric import Checker
+
 
 def _move_arg(a: Any, device: torch.device) -> Any:
     if isinstance(a, torch.device):
@@ -70,3 +75,41 @@ def on_device(fn: Any, device: str) -> Any:
 def other_devices(home: str) -> list[str]:
     """Devices besides ``home`` this machine can run the graph on."""
     return [d for d in ("cpu", "cuda") if d != home and (d != "cuda" or torch.cuda.is_available())]
+
+
+def device_steps(trace: Trace, checker: Checker) -> list[Step]:
+    """For each lowered graph, a step "the same graph compiled on <other device>" (when one is here).
+
+    The step's before-side is the last FX graph on its own device; its after-side the graph
+    retargeted, compiled and run on the other device, so the ordinary lowering check compares
+    the two against the one float64 reference.
+    """
+    out: list[Step] = []
+    for step in list(trace.steps):
+        if step.kind != KIND_LOWERING or not step.changed or step.info.get("device"):
+            continue
+        base = checker.base_inputs(step.graph)
+        if base is None:
+            continue
+        home = graph_device(list(base[0]))
+        for dev in other_devices(home):
+            new = Step(
+                index=len(trace.steps) + len(out),
+                name=f"lowering + codegen on {dev}",
+                stage=step.stage,
+                graph=step.graph,
+                kind=KIND_LOWERING,
+                changed=True,
+                before=step.before,
+                info={"device": dev},
+            )
+            try:
+                gm = retarget(snapshot(step.before), dev)
+                inputs = to_device(list(base[0]), dev)
+                with _compat.config_patches(_compat.cache_off_patches()), _compat.lowering_only():
+                    compiled = _compat.compile_lowered(gm, inputs, role=trace.graphs[step.graph].role)
+                new.after = on_device(compiled, dev)
+            except Exception as e:
+                new.info["not_run"] = f"could not compile the graph on {dev}: {type(e).__name__}: {e}"
+            out.append(new)
+    return out

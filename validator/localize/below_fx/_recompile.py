@@ -38,7 +38,8 @@ class Recompiler:
         self.role = trace.graphs[step.graph].role
         base = checker.base_inputs(step.graph)
         self.inputs: list[Any] = list(base[0]) if base else []
-        self.device = graph_device(self.inputs)  # where the graph was captured and runs
+        self.home = graph_device(self.inputs)  # where the graph was captured and runs
+        self.device = step.info.get("device", self.home)  # where this step's compiled code runs
         self.probes: list[Probe] = []
 
     def run(
@@ -60,13 +61,14 @@ class Recompiler:
         diverged: bool | None = None
         error: str | None = None
         try:
+            target = device or self.device
             gm, inputs = snapshot(self.step.before), list(self.inputs)
-            if device is not None and device != self.device:
-                gm, inputs = retarget(gm, device), to_device(inputs, device)
+            if target != self.home:
+                gm, inputs = retarget(gm, target), to_device(inputs, target)
             with _compat.config_patches(patches), patched(features), _compat.lowering_only(frozenset(fallback)):
                 compiled = _compat.compile_lowered(gm, inputs, role=self.role)
-            if device is not None and device != self.device:
-                compiled = on_device(compiled, device)
+            if target != self.home:
+                compiled = on_device(compiled, target)
             check = self.checker.check_compiled(self.step, compiled, [self.trial])
             if check.verdict in (DIVERGED, EQUIVALENT):
                 diverged = check.verdict == DIVERGED
