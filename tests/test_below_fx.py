@@ -112,3 +112,15 @@ def test_dynamic_shapes_fault_named() -> None:
         report = validate(fn, *args, dynamic=True)
     below = report.localization.below
     assert below is not None and below.component == "fusion", report.to_json()["guilty"]
+
+
+def test_below_fx_can_be_switched_off() -> None:
+    from passes.below import VecMinimumSwapped
+
+    fault = VecMinimumSwapped()
+    fn, args = fault.trigger()
+    with fault.installed():
+        report = validate(fn, *args, below_fx=False)
+    assert report.guilty is not None and report.guilty.step.kind == "lowering"
+    assert report.localization.below is None
+    assert "lowering / fusion / codegen" in report.localization.blame.note

@@ -71,6 +71,7 @@ def validate(
     stop_at_first: bool = False,
     symbolic: bool = True,
     symbolic_timeout_ms: int = 1000,
+    below_fx: bool = True,
     name: str | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
 ) -> Report:
@@ -86,6 +87,10 @@ def validate(
     With ``symbolic`` (default) every index rewrite inductor performs and every FX step's output
     sizes, strides, dtypes and rewritten view chains are also proved equal with Z3, for all
     values of the shape symbols; ``symbolic_timeout_ms`` bounds each query.
+
+    With ``below_fx`` (default), when every FX step agrees but the compiled code does not, the
+    last FX graph is recompiled a few times to name the guilty lowering, fusion decision or
+    codegen feature (``report.localization.below``; docs/below-fx.md).
     """
     program = str(name or getattr(fn, "__name__", type(fn).__name__))
     _check_inputs(example_inputs)
@@ -116,7 +121,10 @@ def validate(
     )
     if error is None:
         opts = CheckOptions(
-            random_trials=random_trials, special_values=special_values, stop_at_first_divergence=stop_at_first
+            random_trials=random_trials,
+            special_values=special_values,
+            stop_at_first_divergence=stop_at_first,
+            below_fx=below_fx,
         )
         if symbolic:
             report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=symbolic_timeout_ms))

@@ -99,6 +99,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         special_values=not args.no_special,
         symbolic=args.symbolic,
         symbolic_timeout_ms=args.timeout_ms,
+        below_fx=args.below_fx,
         name=label,
     )
     render(report, console, all_steps=args.all_steps)
@@ -148,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         help="prove index, shape and stride arithmetic with Z3 (default on)",
     )
     c.add_argument("--timeout-ms", type=int, default=1000, help="per-query solver timeout (default 1000)")
+    c.add_argument(
+        "--below-fx",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="when only the compiled code diverges, recompile the last FX graph to name the guilty "
+        "lowering, fusion or codegen feature (default on)",
+    )
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="bundled models compiled with a bundled faulty pass")
     d.add_argument("--pass", dest="pass_name", default=None, help="faulty pass to install (default: all, one by one)")
