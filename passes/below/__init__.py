@@ -1,6 +1,6 @@
 """Faults below the FX graph (lowering, fusion, codegen), each with its ground truth."""
 
-from ._base import COMPONENTS, Fault, FaultInfo
+from .._fault import COMPONENTS, Fault, FaultInfo
 from .fuse_across_mutation import FuseAcrossMutation
 from .remainder_as_fmod import RemainderAsFmod
 from .vec_minimum_swapped import VecMinimumSwapped

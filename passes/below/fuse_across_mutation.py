@@ -17,7 +17,7 @@ import torch
 import torch._inductor.config as inductor_config
 
 from .._base import Trigger
-from ._base import Fault, FaultInfo
+from .._fault import Fault, FaultInfo
 
 
 def _mutated(node: Any) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from ._base import Fault, FaultInfo
+from .._fault import Fault, FaultInfo
 
 aten = torch.ops.aten
 

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from ._base import Fault, FaultInfo
+from .._fault import Fault, FaultInfo
 
 
 class VecMinimumSwapped(Fault):

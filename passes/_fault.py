@@ -1,9 +1,11 @@
-"""Faults below the FX graph: a broken lowering, fusion decision or codegen rule.
+"""Faults in compiler components that are not FX graph passes.
 
-Unlike a ``GraphPass`` these are not FX passes: each one changes inductor's lowering table, its
-scheduler (through the official post-fusion hook) or its C++ code generator for the duration of
-``installed()``. ``fired`` counts how often the fault took effect, so a test can tell that it ran;
-``component`` and ``guilty`` are the ground truth a localizer must name.
+A ``GraphPass`` is an FX rewrite on an inductor hook. A ``Fault`` breaks something else for the
+duration of ``installed()``: a decomposition in inductor's table, the partitioner (through
+``config.custom_partitioner_fn``), the reinplacing pass, a lowering, a fusion decision (through
+the post-fusion hook) or the C++ code generator. ``fired`` counts how often the fault took
+effect, so a test can tell that it ran; ``component`` and ``guilty`` are the ground truth a
+localizer must name, and ``stage`` / ``step`` follow from the component.
 """
 
 from __future__ import annotations
@@ -14,15 +16,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .._base import Trigger
+from ._base import Trigger
 
-COMPONENTS = ("lowering", "fusion", "codegen")
+# component -> (pipeline stage, name of the captured step that must be blamed)
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "decomposition": ("aot", "aot_trace (functionalize + decompose)"),
+    "partitioner": ("partition", "partition"),
+    "reinplace": ("post_grad", "reinplace_inplaceable_ops"),
+    "lowering": ("lowering", "lowering + codegen"),
+    "fusion": ("lowering", "lowering + codegen"),
+    "codegen": ("lowering", "lowering + codegen"),
+}
 
 
 @dataclass(frozen=True)
 class FaultInfo:
     name: str
-    component: str  # lowering / fusion / codegen
+    component: str  # a key of COMPONENTS
     issue: str  # "pytorch/pytorch#NNN" it is modelled on, or "synthetic: ..."
     bug_class: str  # the study's root-cause label
     guilty: str  # what a localizer must name: an aten op, a feature name, or "fusion"
@@ -31,6 +41,14 @@ class FaultInfo:
     def __post_init__(self) -> None:
         if self.component not in COMPONENTS:
             raise ValueError(f"{self.name}: unknown component {self.component!r}")
+
+    @property
+    def stage(self) -> str:
+        return COMPONENTS[self.component][0]
+
+    @property
+    def step(self) -> str:
+        return COMPONENTS[self.component][1]
 
 
 class Fault:
