@@ -12,6 +12,8 @@ historical torch.compile bug (see each pass's ``info.issue``). Every pass expose
 """
 
 from ._base import HOOKS, GraphPass, PassInfo, Trigger, installed_all
+from ._fault import Fault
+from .below import BELOW_FX_FAULTS
 from .correct import DivPow2ToMul, FoldMulOne, FusePermutes, MulTwoToAdd
 from .faulty import (
     AddZeroSigned,
@@ -48,6 +50,21 @@ if len(_BY_NAME) != len(ALL_PASSES):
     raise RuntimeError("duplicate pass names")
 
 
+# Faults outside FX passes (passes/_fault.py): decompositions, partitioner, reinplacing,
+# lowerings, fusions, codegen.
+FAULTS: list[Fault] = [*BELOW_FX_FAULTS]
+if len({f.name for f in FAULTS} | set(_BY_NAME)) != len(FAULTS) + len(_BY_NAME):
+    raise RuntimeError("duplicate fault names")
+
+
+def get_fault(name: str) -> Fault:
+    """The registered fault instance called ``name``."""
+    for f in FAULTS:
+        if f.name == name:
+            return f
+    raise KeyError(f"unknown fault {name!r}; known faults: {sorted(f.name for f in FAULTS)}")
+
+
 def get_pass(name: str) -> GraphPass:
     """The registered pass instance called ``name``."""
     try:
@@ -59,11 +76,14 @@ def get_pass(name: str) -> GraphPass:
 __all__ = [
     "ALL_PASSES",
     "CORRECT_PASSES",
+    "FAULTS",
     "FAULTY_PASSES",
+    "Fault",
     "HOOKS",
     "GraphPass",
     "PassInfo",
     "Trigger",
+    "get_fault",
     "get_pass",
     "installed_all",
 ]

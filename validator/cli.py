@@ -3,6 +3,7 @@
     fxtv check FILE.py[:NAME] [--json PATH] [--dynamic] [--training] [--trials N] [--no-special]
     fxtv demo [--pass NAME] [--json PATH]
     fxtv passes
+    fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
 
 ``check`` loads FILE.py as a module. NAME (default ``model``) is the function or nn.Module to
 validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()`` (a function
@@ -127,6 +128,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(console, pass_name=args.pass_name, json_path=args.json)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import SpecError, load_specs, markdown, run_bench
+
+    try:
+        specs = load_specs(args.specs, args.filter)
+    except SpecError as e:
+        console.print(f"[bold red]fxtv bench: malformed spec: {e}[/bold red]")
+        return EXIT_ERROR
+    if not specs:
+        console.print("[bold red]fxtv bench: no case matches[/bold red]")
+        return EXIT_ERROR
+    console.print(f"{len(specs)} cases, {args.jobs} job(s), baselines {'on' if args.baselines else 'off'}")
+    t0 = time.perf_counter()
+
+    def progress(i: int, n: int, rec: dict[str, Any]) -> None:
+        fx = rec.get("fxtv") or {}
+        mark = "ok" if (fx.get("step_right") if rec.get("faulty") else not fx.get("detected")) else "MISS"
+        console.print(
+            f"[{i:3}/{n}] {mark:4} {rec['case']:44} fxtv {fx.get('verdict') or fx.get('error')} "
+            f"{fx.get('step') or ''} ({fx.get('seconds', 0):.1f}s)"
+            + (f"  e2e {rec['e2e']['detected']}  bisector {rec['bisector'].get('named')}" if "e2e" in rec else "")
+        )
+
+    records = run_bench(specs, jobs=args.jobs, baselines=args.baselines, out_dir=args.out, progress=progress)
+    command = "fxtv " + " ".join(args.argv or ["bench"])
+    text = markdown(records, command=command, seconds=time.perf_counter() - t0)
+    console.print(text, markup=False, highlight=False)
+    if args.markdown:
+        Path(args.markdown).write_text(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from ._api import UsageError
 
@@ -163,7 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     d.set_defaults(func=cmd_demo)
     p = sub.add_parser("passes", help="list the bundled example passes")
     p.set_defaults(func=cmd_passes)
+    b = sub.add_parser("bench", help="run the bug benchmark (specs/cases) with fxtv and the baselines")
+    b.add_argument("--specs", default=str(Path(__file__).resolve().parent.parent / "specs" / "cases"))
+    b.add_argument("--filter", default=None, help="comma-separated substrings of case, program, fault, class or stage")
+    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--out", default="out/bench", help="directory for one JSON per case and bench.json")
+    b.add_argument("--markdown", default=None, help="also write the summary tables here")
+    b.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
+    b.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
+    args.argv = argv if argv is not None else sys.argv[1:]
     try:
         return int(args.func(args))
     except UsageError as e:

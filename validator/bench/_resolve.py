@@ -1,0 +1,79 @@
+"""Turn a spec's program and fault references into a callable, inputs and an installed fault."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ._spec import Spec
+
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16, "float64": torch.float64}
+
+
+def _faults() -> dict[str, Any]:
+    from passes import FAULTS
+
+    return {f.name: f for f in FAULTS}  # component faults and below-FX faults
+
+
+def _passes() -> dict[str, Any]:
+    from passes import ALL_PASSES
+
+    return {p.name: p for p in ALL_PASSES}
+
+
+def known(ref: str) -> bool:
+    """Whether a ``zoo:`` / ``pass:`` / ``fault:`` reference names something that exists."""
+    kind, _, name = ref.partition(":")
+    if kind == "zoo":
+        from validator.zoo import ZOO
+
+        return any(c.name == name for c in ZOO)
+    return name in (_passes() if kind == "pass" else _faults())
+
+
+def build_program(spec: Spec) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """A fresh copy of the case's program and inputs (cast to the spec's dtype, if any)."""
+    kind, _, name = spec.program.partition(":")
+    if kind == "zoo":
+        from validator.zoo import get_case
+
+        fn, args = get_case(name).build()
+    elif kind == "pass":
+        fn, args = _passes()[name].trigger()
+    else:
+        fn, args = _faults()[name].trigger()
+    if spec.dtype is not None:
+        dt = _DTYPES[spec.dtype]
+        args = tuple(a.to(dt) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+        if isinstance(fn, torch.nn.Module):
+            fn = copy.deepcopy(fn).to(dt)
+    return fn, args
+
+
+@dataclass
+class Installed:
+    fired: Callable[[], int]
+
+
+@contextlib.contextmanager
+def installed(spec: Spec) -> Iterator[Installed]:
+    """The case's fault (or correct pass) installed for the block; ``fired()`` says how often it acted."""
+    if spec.fault is None:
+        yield Installed(lambda: 0)
+        return
+    kind, _, name = spec.fault.partition(":")
+    if kind == "pass":
+        p = _passes()[name]
+        p.reset_counters()
+        with p.installed():
+            yield Installed(lambda: int(p.total_rewrites))
+    else:
+        f = _faults()[name]
+        with f.installed():
+            yield Installed(lambda: int(f.fired))
