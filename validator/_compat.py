@@ -331,3 +331,10 @@ def force_64bit_indexing() -> Iterator[None]:
         yield
     finally:
         cls.can_use_32bit_indexing = orig
+
+
+def decomposition_table() -> dict[Any, Callable[..., Any]]:
+    """The decompositions AOTAutograd applied under fxtv's capture settings (fallback_random)."""
+    decomp = module("torch._inductor.decomposition")
+    with module("torch._inductor.config").patch(fallback_random=True):
+        return dict(decomp.select_decomp_table())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..capture import KIND_FX, KIND_LOWERING, Step, Trace
+from ..capture import KIND_AOT, KIND_FX, KIND_LOWERING, Step, Trace
 from ..numeric import DIVERGED, EQUIVALENT, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
 from ..symbolic import Obligation, SymbolicResult
+from ._aot_nodes import blame_decompositions
 from ._nodes import NodeBlame, blame_nodes
 from .below_fx import BelowFxBlame, blame_below_fx, device_steps
 
@@ -107,6 +108,13 @@ def localize(
                 loc.blame = blame_nodes(trace, g.step, failing.inputs, failing.mismatches[0])
             except Exception as e:  # node blame is a refinement; keep the step verdict
                 loc.blame = NodeBlame(None, None, None, None, note=f"node localization failed: {e}")
+    elif g is not None and g.step.kind == KIND_AOT:
+        failing = g.check.first_failure
+        if failing is not None and failing.inputs is not None:
+            try:
+                loc.blame = blame_decompositions(g.step, failing.inputs, trace.lowering_stubs)
+            except Exception as e:  # node blame is a refinement; keep the step verdict
+                loc.blame = NodeBlame(None, None, None, None, note=f"decomposition blame failed: {e}")
     elif g is not None and g.step.kind == KIND_LOWERING:
         note = "all FX steps agree; the compiled code differs from the last FX graph"
         failing = g.check.first_failure

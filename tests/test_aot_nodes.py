@@ -1,0 +1,56 @@
+"""Inside a diverging AOT trace, the op whose decomposition alone diverges is named."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch._inductor import decomposition
+
+from validator import validate
+
+aten = torch.ops.aten
+
+
+@contextmanager
+def _decomposed_as(op: Any, fn: Callable[..., Any]) -> Iterator[None]:
+    saved = decomposition.decompositions.get(op)
+    decomposition.decompositions[op] = fn
+    try:
+        yield
+    finally:
+        if saved is None:
+            decomposition.decompositions.pop(op)
+        else:
+            decomposition.decompositions[op] = saved
+
+
+def test_wrong_decomposition_names_its_op() -> None:
+    def logit_unclamped(x: torch.Tensor, eps: float | None = None) -> torch.Tensor:
+        return torch.log(x / (1 - x))  # eps ignored
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return x.sin() + torch.logit(x, eps=0.1) * 2
+
+    with _decomposed_as(aten.logit.default, logit_unclamped):
+        report = validate(fn, torch.rand(8, 8))
+    assert report.verdict == "diverged"
+    assert report.guilty.step.kind == "aot"
+    blame = report.localization.blame
+    assert blame.first_diverging == "logit" and "decomposition of logit" in blame.note
+    assert blame.mismatch is not None and blame.mismatch.count > 0
+
+
+def test_right_decompositions_are_not_blamed() -> None:
+    from validator.capture import capture
+    from validator.localize._aot_nodes import blame_decompositions
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.logit(x, eps=0.1) + torch.nn.functional.gelu(x, approximate="tanh")
+
+    x = torch.rand(8, 8)
+    with capture() as trace:
+        torch.compile(fn)(x)
+    step = next(s for s in trace.steps if s.kind == "aot")
+    blame = blame_decompositions(step, [x])
+    assert blame.first_diverging is None and "none of the" in blame.note

@@ -1,0 +1,118 @@
+"""Inside a diverging AOT step: the first Dynamo-graph op whose decomposition alone diverges.
+
+The AOT trace functionalizes and decomposes the whole graph at once. To name the op, each node
+of the Dynamo graph is traced again on its own, on the values it saw in the diverging trial,
+with the same decomposition table (``make_fx``), and the decomposed graph's result is compared
+with the op's eager result (against float64). Nodes visited in graph order: the first op whose
+decomposition departs is the one to blame. If none does, the divergence comes from
+functionalization or from how ops were traced together, and the blame says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.fx
+from torch.fx.experimental.proxy_tensor import make_fx
+
+from .. import _compat
+from .._values import clone_value, flatten
+from ..capture import Step
+from ..numeric import accumulation_length, compare_values, run_graph, tolerance_for
+from ..numeric._execute import has_random_ops, to_float64, widen_value
+from ._nodes import NodeBlame, op_name
+
+
+def _call(n: torch.fx.Node, args: Any, kwargs: Any) -> Any:
+    if n.op == "call_method":
+        return getattr(args[0], str(n.target))(*args[1:], **kwargs)
+    return n.target(*args, **kwargs)  # type: ignore[operator]
+
+
+def _decomposed_value(n: torch.fx.Node, values: dict[str, Any], table: dict[Any, Any]) -> tuple[Any, int] | None:
+    """(result of the op traced alone with the decomposition table, number of decomposed nodes)."""
+    tensors: list[torch.Tensor] = []
+
+    def take(a: Any) -> Any:
+        if isinstance(a, torch.fx.Node):
+            v = clone_value(values[a.name])
+            if isinstance(v, torch.Tensor):
+                tensors.append(v)
+                return _Slot(len(tensors) - 1)
+            return v
+        return a
+
+    args = torch.fx.node.map_aggregate(n.args, take)
+    kwargs = torch.fx.node.map_aggregate(n.kwargs, take)
+
+    def fill(a: Any, flat: tuple[torch.Tensor, ...]) -> Any:
+        return flat[a.i] if isinstance(a, _Slot) else a
+
+    def fn(*flat: torch.Tensor) -> Any:
+        a = torch.fx.node.map_aggregate(args, lambda x: fill(x, flat))
+        k = torch.fx.node.map_aggregate(kwargs, lambda x: fill(x, flat))
+        return _call(n, a, k)
+
+    if not tensors:
+        return None
+    gm = make_fx(fn, decomposition_table=table)(*[t.clone() for t in tensors])
+    ops = [m for m in gm.graph.nodes if m.op == "call_function"]
+    torch.manual_seed(0)
+    with torch.no_grad():
+        return gm(*[t.clone() for t in tensors]), len(ops)
+
+
+class _Slot:
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+
+def blame_decompositions(step: Step, inputs: list[Any], stubs: Any = None) -> NodeBlame:
+    gm: torch.fx.GraphModule = step.before
+    blame = NodeBlame(None, None, None, None)
+    if has_random_ops(gm):
+        blame.note = "the Dynamo graph draws random numbers: ops are not re-traced one by one"
+        return blame
+    run = run_graph(gm, inputs, stubs=stubs, record=True)
+    if run.error is not None:
+        blame.note = f"the Dynamo graph does not run: {run.error}"
+        return blame
+    ref = run_graph(to_float64(gm), [widen_value(x) for x in inputs], stubs=stubs, record=True)
+    ref_values = ref.values if ref.error is None else {}
+    values = dict(run.values)
+    table = _compat.decomposition_table()
+    k = accumulation_length(gm)
+    tried = 0
+    for n in gm.graph.nodes:
+        if n.op not in ("call_function", "call_method") or n.name not in values:
+            continue
+        try:
+            got = _decomposed_value(n, values, table)
+        except Exception:  # an op make_fx cannot trace alone (e.g. data-dependent): skip it
+            continue
+        if got is None:
+            continue
+        tried += 1
+        out, _ = got
+        eager = flatten(values[n.name])
+        dec = flatten(out)
+        refs = flatten(ref_values.get(n.name)) if n.name in ref_values else [None] * len(eager)
+        for i, (e, d) in enumerate(zip(eager, dec, strict=False)):
+            if not isinstance(e, torch.Tensor):
+                continue
+            dtype = e.dtype if e.is_floating_point() else torch.float32
+            r = refs[i] if i < len(refs) else None
+            found = compare_values(f"node {n.name}", e, d, r, tolerance_for(dtype, k, have_reference=r is not None))
+            found = [m for m in found if m.kind != "signed_zero"]
+            if found:
+                blame.first_diverging = blame.counterpart = n.name
+                blame.op = blame.counterpart_op = op_name(n)
+                blame.mismatch = found[0]
+                blame.note = f"the decomposition of {op_name(n)} alone diverges from its eager kernel"
+                return blame
+    blame.note = (
+        f"none of the {tried} ops re-traced alone diverges: the divergence comes from functionalization "
+        "or from how the ops were traced together"
+    )
+    return blame
