@@ -14,18 +14,33 @@ historical torch.compile bug (see each pass's ``info.issue``). Every pass expose
 from ._base import HOOKS, GraphPass, PassInfo, Trigger, installed_all
 from ._fault import Fault
 from .below import BELOW_FX_FAULTS
+from .components import COMPONENT_FAULTS
 from .correct import DivPow2ToMul, FoldMulOne, FusePermutes, MulTwoToAdd
 from .faulty import (
+    AddmmZeroBeta,
     AddZeroSigned,
+    CatSliceOffByOne,
     ConvAddAlpha,
+    DivSelfToOne,
     DivToReciprocalMul,
     DropInputCopy,
+    DropUnusedRand,
+    FoldSideEffect,
+    IndexPutDropAccumulate,
+    MergeUnbindStack,
+    MixedDtypeDowncast,
     MulZeroFold,
+    PatternAddmmSwapped,
     PermuteComposeSwap,
     ReshapeAssumeContiguous,
     RoundtripCastFold,
+    SdpaScaleSign,
+    SoftmaxWrongDim,
     SplitCatOrder,
     StackSumAxis,
+    SumKeepdimDropped,
+    TransposeMmFold,
+    WhereNotSwap,
 )
 
 CORRECT_PASSES: list[GraphPass] = [MulTwoToAdd(), FoldMulOne(), FusePermutes(), DivPow2ToMul()]
@@ -41,6 +56,20 @@ FAULTY_PASSES: list[GraphPass] = [
     DropInputCopy(),
     DivToReciprocalMul(),
     ReshapeAssumeContiguous(),
+    MergeUnbindStack(),
+    AddmmZeroBeta(),
+    SdpaScaleSign(),
+    FoldSideEffect(),
+    DropUnusedRand(),
+    CatSliceOffByOne(),
+    WhereNotSwap(),
+    SumKeepdimDropped(),
+    DivSelfToOne(),
+    SoftmaxWrongDim(),
+    IndexPutDropAccumulate(),
+    MixedDtypeDowncast(),
+    TransposeMmFold(),
+    PatternAddmmSwapped(),
 ]
 
 ALL_PASSES: list[GraphPass] = CORRECT_PASSES + FAULTY_PASSES
@@ -52,7 +81,7 @@ if len(_BY_NAME) != len(ALL_PASSES):
 
 # Faults outside FX passes (passes/_fault.py): decompositions, partitioner, reinplacing,
 # lowerings, fusions, codegen.
-FAULTS: list[Fault] = [*BELOW_FX_FAULTS]
+FAULTS: list[Fault] = [*COMPONENT_FAULTS, *BELOW_FX_FAULTS]
 if len({f.name for f in FAULTS} | set(_BY_NAME)) != len(FAULTS) + len(_BY_NAME):
     raise RuntimeError("duplicate fault names")
 

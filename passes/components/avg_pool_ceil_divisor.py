@@ -1,0 +1,64 @@
+"""Faulty lowering: ``avg_pool2d`` with ``ceil_mode=True`` divides every window by the full kernel size.
+
+Reintroduces pytorch/pytorch#100987: with ``ceil_mode`` the last window along a dimension may
+hang over the (padded) input and hold fewer elements than ``kH * kW``; eager divides by the
+clipped window, the buggy lowering by ``kH * kW``. The fault wraps the real lowering and, for
+``ceil_mode=True, count_include_pad=True`` without a ``divisor_override``, calls it with
+``divisor_override=kH * kW``: every window that does not hang over is unchanged, only the
+ceil-mode edge is wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo
+from ._swap import swapped
+
+aten = torch.ops.aten
+
+
+class AvgPoolCeilDivisor(Fault):
+    info = FaultInfo(
+        name="avg_pool_ceil_divisor",
+        component="lowering",
+        issue="pytorch/pytorch#100987",
+        bug_class="Incorrect Kernel Code Generation",
+        guilty="aten.avg_pool2d",
+        description="avg_pool2d(ceil_mode=True) divides the overhanging last window by kH*kW, not its clipped size",
+    )
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        from torch._inductor import lowering
+
+        real = lowering.lowerings[aten.avg_pool2d.default]
+
+        def faulty(
+            x: Any,
+            kernel_size: Any,
+            stride: Any = (),
+            padding: Any = 0,
+            ceil_mode: bool = False,
+            count_include_pad: bool = True,
+            divisor_override: Any = None,
+        ) -> Any:
+            if ceil_mode and count_include_pad and not divisor_override:
+                self.fired += 1
+                divisor_override = math.prod(lowering.pad_listlike(kernel_size, 2))
+            return real(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+        with swapped(lowering.lowerings, {aten.avg_pool2d.default: faulty}):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.avg_pool2d(x, kernel_size=3, stride=2, ceil_mode=True) + 1
+
+        return fn, (torch.randn(2, 3, 6, 6, generator=torch.Generator().manual_seed(0)),)

@@ -1,0 +1,55 @@
+"""Faulty decomposition: ``isin(scalar, tensor)`` returns shape ``[1]`` instead of ``[]``.
+
+Modelled on pytorch/pytorch#171262 (TorchInductor returned a 1-element tensor for
+``aten.isin`` with a scalar ``element``, where eager returns a 0-d tensor). The faulty entry for
+``aten.isin.Scalar_Tensor`` materialises the scalar as a 1-element tensor, not a 0-d one, before
+the real tensor-tensor decomposition: the values are right, the output shape is not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo
+from ._swap import decompositions_swapped
+
+aten = torch.ops.aten
+
+
+class IsinScalarShape(Fault):
+    info = FaultInfo(
+        name="isin_scalar_shape",
+        component="decomposition",
+        issue="pytorch/pytorch#171262",
+        bug_class="Incorrect Operator Decomposition",
+        guilty="aten.isin",
+        description="isin(scalar, t) decomposed with the scalar as a [1] tensor: output shape [1], not []",
+    )
+
+    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+        assert real is not None, "inductor has no isin decomposition"
+
+        def faulty(
+            element: Any, test_elements: torch.Tensor, *, assume_unique: bool = False, invert: bool = False
+        ) -> Any:
+            self.fired += 1
+            as_tensor = torch.scalar_tensor(element, device=test_elements.device).reshape(1)  # should stay 0-d
+            return real(as_tensor, test_elements, assume_unique=assume_unique, invert=invert)
+
+        return faulty
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        with decompositions_swapped(self._make, aten.isin.Scalar_Tensor):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(t: torch.Tensor) -> torch.Tensor:
+            return torch.isin(2.0, t)
+
+        return fn, (torch.arange(-4.0, 6.0),)

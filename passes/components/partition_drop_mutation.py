@@ -1,0 +1,59 @@
+"""Faulty partitioner: the forward graph loses the write-back of a mutated input.
+
+Modelled on pytorch/pytorch#155242 (an input mutation lost across AOTAutograd's
+partitioning). In a training compile, a mutation of an input that does not require grad (a
+buffer) stays in the joint graph as ``copy_(primal, new_value)``, and the partitioner must put it
+in the forward graph. The faulty partitioner runs the real min-cut partition and then deletes
+that ``copy_`` from the forward: outputs and gradients are still right (they use the functional
+value), but the caller's buffer is never updated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo
+from ._swap import CorruptingPartitioner, partitioner_installed
+
+aten = torch.ops.aten
+
+
+def drop_input_copy(fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
+    for node in fw.graph.find_nodes(op="call_function", target=aten.copy_.default):
+        dst = node.args[0]
+        if isinstance(dst, torch.fx.Node) and dst.op == "placeholder":
+            node.replace_all_uses_with(dst)
+            fw.graph.erase_node(node)
+            return 1
+    return 0
+
+
+class PartitionDropMutation(Fault):
+    info = FaultInfo(
+        name="partition_drop_mutation",
+        component="partitioner",
+        issue="pytorch/pytorch#155242",
+        bug_class="Broken Aliasing and Mutation Semantics",
+        guilty="aten.copy_",
+        description="the forward graph drops the copy_ that writes a mutated buffer back into its input",
+    )
+
+    def _fire(self, n: int) -> None:
+        self.fired += n
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        with partitioner_installed(CorruptingPartitioner(drop_input_copy, self._fire)):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor, running: torch.Tensor) -> torch.Tensor:
+            running.mul_(0.9).add_(x.detach().mean(0), alpha=0.1)  # a running statistic, updated in place
+            return (x - running).tanh()
+
+        g = torch.Generator().manual_seed(0)
+        return fn, (torch.randn(8, 16, generator=g).requires_grad_(True), torch.randn(16, generator=g))

@@ -1,0 +1,85 @@
+"""Faulty reinplacing: an out-of-place op on a graph input is made in-place although the input is read later.
+
+Modelled on pytorch/pytorch#93363 (an in-place add on a view of an input gave wrong results
+under torch.compile). ``reinplace_inplaceable_ops`` may only mutate a graph input when the
+program itself writes the input back (a ``copy_`` epilogue) and no later node reads the old
+value. The faulty pass runs the real one, then turns the first ``add``/``sub``/``mul``/``div``
+whose first operand is a graph input, with the same shape/dtype/strides as the result, into its
+in-place variant without that liveness and write-back check: later readers of the input see the
+new value, and the caller's tensor is overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo
+from ._swap import reinplace_wrapped
+
+aten = torch.ops.aten
+
+_INPLACE = {
+    aten.add.Tensor: aten.add_.Tensor,
+    aten.sub.Tensor: aten.sub_.Tensor,
+    aten.mul.Tensor: aten.mul_.Tensor,
+    aten.div.Tensor: aten.div_.Tensor,
+}
+
+
+def _same_layout(a: object, b: object) -> bool:
+    return (
+        isinstance(a, torch.Tensor)
+        and isinstance(b, torch.Tensor)
+        and a.dtype == b.dtype
+        and tuple(a.shape) == tuple(b.shape)
+        and tuple(a.stride()) == tuple(b.stride())
+    )
+
+
+def reinplace_live_input(graph: torch.fx.Graph) -> int:
+    order = {n: i for i, n in enumerate(graph.nodes)}
+    for node in graph.nodes:
+        inplace = _INPLACE.get(node.target) if node.op == "call_function" else None
+        if inplace is None or not node.args:
+            continue
+        inp = node.args[0]
+        if not isinstance(inp, torch.fx.Node) or inp.op != "placeholder":
+            continue
+        if not any(order[u] > order[node] for u in inp.users):
+            continue  # the input is read after this op: the case the real pass refuses
+        if not _same_layout(inp.meta.get("val"), node.meta.get("val")):
+            continue
+        node.target = inplace
+        return 1
+    return 0
+
+
+class ReinplaceLiveInput(Fault):
+    info = FaultInfo(
+        name="reinplace_live_input",
+        component="reinplace",
+        issue="pytorch/pytorch#93363",
+        bug_class="Broken Aliasing and Mutation Semantics",
+        guilty="aten.add",
+        description="add(x, y) on a graph input x read later is reinplaced as x.add_(y)",
+    )
+
+    def _fire(self, n: int) -> None:
+        self.fired += n
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        with reinplace_wrapped(reinplace_live_input, self._fire):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            shifted = x + y
+            return shifted * x.sigmoid()
+
+        g = torch.Generator().manual_seed(0)
+        return fn, (torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g))

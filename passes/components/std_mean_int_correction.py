@@ -1,0 +1,57 @@
+"""Faulty decomposition: ``std_mean`` / ``std`` truncate a fractional ``correction`` to an int.
+
+Modelled on pytorch/pytorch#113167 (``torch.var_mean`` with ``correction=4.9`` gave a different
+result under torch.compile). Inductor lowers ``var`` / ``var_mean`` directly (they never reach
+its decomposition table), but ``std_mean.correction`` and ``std.correction`` are decomposed
+(into ``var_mean`` + ``sqrt``); the faulty entries pass ``int(correction)`` on, so
+``correction=0.5`` becomes 0 and the divisor is ``N`` instead of ``N - 0.5``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo
+from ._swap import decompositions_swapped
+
+aten = torch.ops.aten
+
+
+class StdMeanIntCorrection(Fault):
+    info = FaultInfo(
+        name="std_mean_int_correction",
+        component="decomposition",
+        issue="pytorch/pytorch#113167",
+        bug_class="Incorrect Operator Decomposition",
+        guilty="aten.std_mean",
+        description="std_mean/std decomposition truncates a fractional correction to int (0.5 -> 0)",
+    )
+
+    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+        assert real is not None, "inductor has no std/std_mean decomposition"
+
+        def faulty(*args: Any, **kwargs: Any) -> Any:
+            c = kwargs.get("correction")
+            if isinstance(c, float) and c != int(c):
+                self.fired += 1
+                kwargs["correction"] = int(c)
+            return real(*args, **kwargs)
+
+        return faulty
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        with decompositions_swapped(self._make, aten.std_mean.correction, aten.std.correction):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            std, mean = torch.std_mean(x, dim=1, correction=0.5, keepdim=True)
+            return (x - mean) / std, std
+
+        return fn, (torch.randn(4, 8, generator=torch.Generator().manual_seed(0)),)

@@ -1,0 +1,61 @@
+"""Faulty: erases random ops whose result is unused, as if they were pure.
+
+Reintroduces pytorch/pytorch#151524 (dead code elimination dropped an unused torch.rand;
+the draw still advances the global generator, so every later random op in eager sees
+different numbers than the compiled program). Visible when compiled random ops share
+eager's generator (``torch._inductor.config.fallback_random=True``) and both sides are
+seeded alike; without fallback_random inductor already drops such draws by design (its
+random ops do not follow eager's stream then), so the trigger compiles with it.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch._inductor.config as inductor_config
+
+from .._base import GraphPass, PassInfo, Trigger
+
+
+def _is_random(node: torch.fx.Node) -> bool:
+    target = node.target
+    return (
+        node.op == "call_function"
+        and isinstance(target, torch._ops.OpOverload)
+        and torch.Tag.nondeterministic_seeded in target.tags
+    )
+
+
+class DropUnusedRand(GraphPass):
+    info = PassInfo(
+        name="drop_unused_rand",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="pytorch/pytorch#151524",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.rand.default",),
+        description=(
+            "Erases nondeterministic_seeded ops (aten.rand, ...) without users; the skipped draw shifts"
+            " the numbers every later random op gets from the shared generator."
+        ),
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in list(graph.nodes):
+            # BUG: an unused random op is not dead: it advances the generator's state.
+            if _is_random(node) and not node.users:
+                graph.erase_node(node)
+                count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def draw(x: torch.Tensor) -> torch.Tensor:
+            # Reseed inside, so eager and compiled runs start from the same generator state.
+            torch.manual_seed(0)
+            torch.rand(4, 8)  # drawn only to advance the generator
+            return x + torch.rand(4, 8)
+
+        # Compiled random ops must draw from eager's generator for the comparison to mean
+        # anything: the program asks for fallback_random itself (fxtv sets it anyway).
+        fn = inductor_config.patch(fallback_random=True)(draw)
+        return fn, (torch.randn(4, 8),)

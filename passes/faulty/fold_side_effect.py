@@ -1,0 +1,46 @@
+"""Faulty: a "dead code" sweep that erases every call with no users, mutating or not.
+
+Modelled on pytorch/pytorch#145697 (a cleanup treated a side-effecting node whose result
+nobody reads as dead). The sound rule is "no users *and* pure" (``Node.is_impure``); this
+sweep checks only the first half, so the trailing aten.copy_ that writes a mutated graph
+input back disappears with every other unused node, and the caller never sees the mutation.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+
+
+class FoldSideEffect(GraphPass):
+    info = PassInfo(
+        name="fold_side_effect",
+        hook="post_grad_custom_post_pass",
+        faulty=True,
+        issue="pytorch/pytorch#145697",
+        bug_class="Broken Aliasing and Mutation Semantics",
+        guilty_targets=("aten.copy_.default",),
+        description=(
+            "Erases every call_function node without users, ignoring purity, so in-place writes into"
+            " graph inputs (aten.copy_) are deleted."
+        ),
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        # Reverse order: erasing a node can leave its inputs without users in turn.
+        for node in reversed(list(graph.nodes)):
+            # BUG: missing `and not node.is_impure()`.
+            if node.op == "call_function" and not node.users:
+                graph.erase_node(node)
+                count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            # An in-place update through a view of the second input, read back afterwards.
+            y[1:].mul_(x[1:])
+            return y.sum(0)
+
+        return fn, (torch.randn(4, 8), torch.randn(4, 8))

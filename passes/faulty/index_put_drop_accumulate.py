@@ -1,0 +1,45 @@
+"""Faulty: index_put(x, idx, v, accumulate=True) -> index_put(x, idx, v, accumulate=False).
+
+Synthetic: a dropped-keyword mutant of inductor's index_put rewrites (a rebuilt index_put
+that forgets accumulate). Equal only when no index repeats and x is zero at the indexed
+places; with a repeated index, accumulation sums the values while a plain put keeps one.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aten, calls, new_call
+
+
+class IndexPutDropAccumulate(GraphPass):
+    info = PassInfo(
+        name="index_put_drop_accumulate",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="synthetic: dropped keyword (accumulate), of the index_put rewrites",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.index_put.default",),
+        description="Rebuilds aten.index_put(..., accumulate=True) with accumulate=False.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in calls(graph, aten.index_put.default):
+            accumulate = node.args[3] if len(node.args) > 3 else node.kwargs.get("accumulate", False)
+            if accumulate is not True:
+                continue
+            x, indices, values = node.args[:3]
+            with graph.inserting_before(node):
+                # BUG: accumulate=True is not carried over.
+                new = new_call(graph, aten.index_put.default, (x, indices, values, False), like=node, creator=self.name)
+            node.replace_all_uses_with(new)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor, i: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+            return torch.index_put(x, (i,), v, accumulate=True) * 2
+
+        return fn, (torch.randn(8), torch.tensor([0, 1, 1, 3]), torch.randn(4))

@@ -1,0 +1,90 @@
+"""Faulty: stack(unbind(x, d) pieces, d) -> x without checking which pieces, or in which order.
+
+Modelled on pytorch/pytorch#121228 (the pre-grad unbind/stack merge of the split-cat passes
+replaced the stack by the unbind input). The sound side condition is that the stacked
+pieces are getitems 0, 1, ..., n-1 of one unbind, in that order; this pass only counts
+them, so stack([v[1], v[0]], d) or stack([v[0], v[0]], d) also becomes x.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aliases_input_if_replaced, erase_if_unused, fake, normalize_dim, same_shape_dtype
+
+
+def _unbind_dim(node: torch.fx.Node) -> int | None:
+    """The dim of a torch-IR unbind (torch.unbind or Tensor.unbind), if plain."""
+    is_unbind = (node.op == "call_function" and node.target is torch.unbind) or (
+        node.op == "call_method" and node.target == "unbind"
+    )
+    if not is_unbind:
+        return None
+    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+    return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
+
+
+class MergeUnbindStack(GraphPass):
+    info = PassInfo(
+        name="merge_unbind_stack",
+        hook="pre_grad_custom_pass",
+        faulty=True,
+        issue="pytorch/pytorch#121228",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.stack.default",),
+        description=(
+            "Replaces stack(getitems of one unbind, same dim) by the unbind input when the piece count"
+            " matches, ignoring which pieces are stacked and in what order."
+        ),
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        dead: list[torch.fx.Node] = []
+        for stack in [n for n in graph.nodes if n.op == "call_function" and n.target is torch.stack]:
+            pieces = stack.args[0]
+            stack_dim = stack.args[1] if len(stack.args) > 1 else stack.kwargs.get("dim", 0)
+            if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(stack_dim, int):
+                continue
+            if not all(
+                isinstance(p, torch.fx.Node) and p.op == "call_function" and p.target is operator.getitem
+                for p in pieces
+            ):
+                continue
+            sources = {p.args[0] for p in pieces}  # type: ignore[union-attr]
+            if len(sources) != 1:
+                continue
+            unbind = sources.pop()
+            if not isinstance(unbind, torch.fx.Node):
+                continue
+            unbind_dim = _unbind_dim(unbind)
+            x = unbind.args[0]
+            fx_ = fake(x)
+            if unbind_dim is None or fx_ is None or not isinstance(x, torch.fx.Node):
+                continue
+            rank = fx_.dim()
+            # stack's result has the rank of x again, so both dims normalise against it.
+            d = normalize_dim(unbind_dim, rank)
+            if d != normalize_dim(stack_dim, rank):
+                continue
+            # BUG: only the number of pieces is checked; the sound check is
+            # `[p.args[1] for p in pieces] == list(range(fx_.shape[d]))`.
+            if len(pieces) != fx_.shape[d]:
+                continue
+            if not same_shape_dtype(x, stack) or aliases_input_if_replaced(stack, x):
+                continue
+            stack.replace_all_uses_with(x)
+            dead += [stack, *pieces, unbind]  # type: ignore[list-item]
+            count += 1
+        erase_if_unused(graph, dead)
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            v = torch.unbind(x, 1)
+            return torch.stack([v[1], v[0]], 1) + 1
+
+        return fn, (torch.randn(4, 2, 3),)

@@ -1,0 +1,81 @@
+"""Faulty: a mixed-dtype add/mul computed in its narrower operand's dtype, then cast back.
+
+Synthetic: an operand down-cast mutant of the type promotion of mixed-dtype elementwise ops
+(float16 + float32, int64 * float32, ...). Eager promotes both operands to the result dtype;
+this rewrite casts the wider operand *down* to the narrower one's dtype, computes there and
+converts the result back, so the result keeps its dtype but not its values: a float32
+operand is rounded to float16 (~1e-3 relative error) or truncated to an integer.
+
+The trigger uses an integer operand: for float16 + float32, inductor's C++ codegen folds the
+fp32 -> fp16 -> fp32 round trip inside a fused kernel (unless emulate_precision_casts is
+set), so that variant changes the FX graph's values but not the compiled program's.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aten, calls, fake, new_call, prims
+
+_LOW_FLOAT = (torch.float16, torch.bfloat16)
+
+
+def _narrower(low: torch.dtype, high: torch.dtype) -> bool:
+    """``low`` is what eager promotes away from when mixed with ``high``."""
+    if low == torch.bool or not high.is_floating_point:
+        return False
+    if low.is_floating_point:
+        return low in _LOW_FLOAT and high in (torch.float32, torch.float64)
+    return not low.is_complex
+
+
+class MixedDtypeDowncast(GraphPass):
+    info = PassInfo(
+        name="mixed_dtype_downcast",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="synthetic: operand down-cast, of the mixed-dtype elementwise type promotion",
+        bug_class="Incorrect Operand Type-Promotion",
+        guilty_targets=("prims.convert_element_type.default",),
+        description=(
+            "Computes a mixed-dtype aten.add/aten.mul (float16 with float32, integer with float) in the"
+            " narrower operand's dtype, casting the wider operand down, and converts the result back."
+        ),
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in calls(graph, aten.add.Tensor, aten.mul.Tensor):
+            if len(node.args) != 2 or node.kwargs:
+                continue
+            a, b = node.args
+            fa, fb, out = fake(a), fake(b), fake(node)
+            if fa is None or fb is None or out is None:
+                continue
+            if fb.dtype == out.dtype and _narrower(fa.dtype, fb.dtype):
+                low, wide_first = fa.dtype, False
+            elif fa.dtype == out.dtype and _narrower(fb.dtype, fa.dtype):
+                low, wide_first = fb.dtype, True
+            else:
+                continue
+            with graph.inserting_before(node):
+                # BUG: the sound rewrite computes in the promoted dtype (out.dtype), casting the
+                # narrow operand up; this one casts the wide operand down.
+                wide = a if wide_first else b
+                cast = new_call(graph, prims.convert_element_type.default, (wide, low), like=node, creator=self.name)
+                operands = (cast, b) if wide_first else (a, cast)
+                low_op = new_call(graph, node.target, operands, like=node, creator=self.name)
+                back = new_call(
+                    graph, prims.convert_element_type.default, (low_op, out.dtype), like=node, creator=self.name
+                )
+            node.replace_all_uses_with(back)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(i: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+            return i + x
+
+        # Finite floats only: float -> int of NaN/Inf is undefined behaviour in C++.
+        return fn, (torch.arange(32).reshape(4, 8) % 5, torch.randn(4, 8) * 10)

@@ -1,0 +1,55 @@
+"""Faulty: a pattern-matcher replacement ``mm(a, b) + c -> addmm(c, b, a)`` (operands swapped).
+
+Synthetic: swapped-operand mutant of inductor's post-grad ``addmm`` pattern, written the way a
+pass author writes one: ``register_replacement`` into a ``PatternMatcherPass`` run on the
+``post_grad_custom_pre_pass`` hook (before inductor's own patterns take the ``mm + add``). The
+replacement only type-checks for square operands, which is all the search pattern sees in the
+trigger. fxtv sees every single application of the pattern as its own step.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch._inductor.pattern_matcher import PatternMatcherPass, fwd_only, register_replacement
+
+from .._base import GraphPass, PassInfo, Trigger
+
+
+def _search(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.mm(a, b) + c
+
+
+def _replace(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.addmm(c, b, a)  # should be addmm(c, a, b)
+
+
+@functools.cache
+def _patterns() -> PatternMatcherPass:
+    patterns = PatternMatcherPass(pass_name="addmm_swapped")
+    example = [torch.empty(4, 4), torch.empty(4, 4), torch.empty(4, 4)]
+    register_replacement(_search, _replace, example, fwd_only, patterns, pattern_name="addmm_swapped")
+    return patterns
+
+
+class PatternAddmmSwapped(GraphPass):
+    info = PassInfo(
+        name="pattern_addmm_swapped",
+        hook="post_grad_custom_pre_pass",
+        faulty=True,
+        issue="synthetic: swapped operand in a register_replacement pattern (of inductor's addmm pattern)",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.addmm.default",),
+        description="pattern mm(a, b) + c replaced by addmm(c, b, a): the matmul operands are swapped",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        return int(_patterns().apply(graph))
+
+    def trigger(self) -> Trigger:
+        def fn(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+            return torch.relu(torch.mm(a, b) + c)
+
+        g = torch.Generator().manual_seed(0)
+        return fn, tuple(torch.randn(8, 8, generator=g) for _ in range(3))

@@ -1,0 +1,95 @@
+"""Faulty: exp(x - amax(x, d, True)) / sum(exp(x - amax(x, d, True)), d, True) -> softmax(x, -1).
+
+Synthetic: a wrong-dim mutant of the manual-softmax pattern (a hand-written, numerically
+stable softmax is re-fused into one softmax call). The fused call is emitted over the last
+dim, as in the attention patterns the rewrite was copied from, instead of the dim the amax
+and the sum reduce. Softmax keeps its input's shape, so a softmax over columns silently
+becomes one over rows.
+
+It runs on the pre-grad (torch-IR) graph: a fused aten._softmax inserted after
+decomposition would have no inductor lowering.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import erase_if_unused, fake, new_call
+
+
+def _is(node: object, functions: tuple[object, ...], method: str) -> bool:
+    """A torch-IR call of one of ``functions`` or of the Tensor method ``method``."""
+    if not isinstance(node, torch.fx.Node):
+        return False
+    return (node.op == "call_function" and node.target in functions) or (
+        node.op == "call_method" and node.target == method
+    )
+
+
+def _keepdim_reduction(node: torch.fx.Node) -> tuple[object, int] | None:
+    """(input, dim) of ``reduce(input, dim, keepdim=True)`` over a single int dim."""
+    args = list(node.args)
+    if not args:
+        return None
+    src = args.pop(0)
+    dim = args.pop(0) if args else node.kwargs.get("dim")
+    keepdim = args.pop(0) if args else node.kwargs.get("keepdim", False)
+    if isinstance(dim, (list, tuple)) and len(dim) == 1:
+        dim = dim[0]
+    if args or keepdim is not True or not isinstance(dim, int) or isinstance(dim, bool):
+        return None
+    return src, dim
+
+
+class SoftmaxWrongDim(GraphPass):
+    info = PassInfo(
+        name="softmax_wrong_dim",
+        hook="pre_grad_custom_pass",
+        faulty=True,
+        issue="synthetic: wrong dim, of the manual-softmax pattern",
+        bug_class="Unsound Graph Optimization",
+        guilty_targets=("aten.softmax.int",),
+        description="Fuses a hand-written softmax over dim d (exp(x - amax) / sum) into softmax over the last dim.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        dead: list[torch.fx.Node] = []
+        for div in list(graph.nodes):
+            if not _is(div, (operator.truediv, torch.div), "div") or len(div.args) != 2 or div.kwargs:
+                continue
+            exp, total = div.args
+            if not _is(exp, (torch.exp,), "exp") or not _is(total, (torch.sum,), "sum"):
+                continue
+            red = _keepdim_reduction(total)  # type: ignore[arg-type]
+            sub = exp.args[0] if len(exp.args) == 1 else None  # type: ignore[union-attr]
+            if red is None or red[0] is not exp or not _is(sub, (operator.sub, torch.sub), "sub"):
+                continue
+            if len(sub.args) != 2 or sub.kwargs:  # type: ignore[union-attr]
+                continue
+            x, amax = sub.args  # type: ignore[union-attr]
+            red_max = _keepdim_reduction(amax) if _is(amax, (torch.amax,), "amax") else None  # type: ignore[arg-type]
+            fx_ = fake(x)
+            if red_max is None or red_max[0] is not x or fx_ is None or not fx_.is_floating_point():
+                continue
+            rank = fx_.dim()
+            if red[1] % rank != red_max[1] % rank:
+                continue
+            with graph.inserting_before(div):
+                # BUG: the sound fusion is softmax(x, red[1]).
+                fused = new_call(graph, torch.softmax, (x, -1), like=div, creator=self.name)
+            div.replace_all_uses_with(fused)
+            dead += [div, total, exp, sub, amax]  # type: ignore[list-item]
+            count += 1
+        erase_if_unused(graph, dead)
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            e = torch.exp(x - torch.amax(x, 0, keepdim=True))
+            return e / e.sum(0, keepdim=True)
+
+        return fn, (torch.randn(4, 4),)

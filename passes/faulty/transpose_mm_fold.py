@@ -1,0 +1,51 @@
+"""Faulty: mm(permute(a, [1, 0]), b) -> mm(a, b) when a is square.
+
+Synthetic: a dropped-transpose mutant of inductor's mm layout handling (a transposed
+operand is passed to the matmul as a stride change instead of a copy, and the layout
+change is then lost). The shape guard only admits square a, where the missing transpose
+cannot be seen from the sizes.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._base import GraphPass, PassInfo, Trigger
+from .._fx import aten, calls, fake, int_list, new_call
+
+
+class TransposeMmFold(GraphPass):
+    info = PassInfo(
+        name="transpose_mm_fold",
+        hook="post_grad_custom_post_pass",
+        faulty=True,
+        issue="synthetic: dropped transpose, of the mm operand layout handling",
+        bug_class="Incorrect Layout Propagation",
+        guilty_targets=("aten.mm.default",),
+        description="Feeds the un-transposed base of a permute([1, 0]) to aten.mm when the base is square.",
+    )
+
+    def rewrite(self, graph: torch.fx.Graph) -> int:
+        count = 0
+        for node in calls(graph, aten.mm.default):
+            a_t, b = node.args
+            if not (isinstance(a_t, torch.fx.Node) and a_t.target in (aten.permute.default, aten.t.default)):
+                continue
+            if a_t.target is aten.permute.default and int_list(a_t.args[1]) != [1, 0]:
+                continue
+            a = a_t.args[0]
+            fa = fake(a)
+            # BUG: a square shape does not make the transpose a no-op.
+            if fa is None or fa.dim() != 2 or fa.shape[0] != fa.shape[1]:
+                continue
+            with graph.inserting_before(node):
+                new = new_call(graph, aten.mm.default, (a, b), like=node, creator=self.name)
+            node.replace_all_uses_with(new)
+            count += 1
+        return count
+
+    def trigger(self) -> Trigger:
+        def fn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+            return a.t() @ b
+
+        return fn, (torch.randn(4, 4), torch.randn(4, 8))
