@@ -26,7 +26,7 @@ def _ops_named(report: Any) -> set[str]:
     out: set[str] = set()
     b = loc.blame if loc else None
     if b is not None:
-        out |= {op_base(b.op), op_base(b.counterpart_op)} | {op_base(o) for _, o in b.created}
+        out |= {op_base(b.op), op_base(b.counterpart_op)} | {op_base(o) for _, o in b.created + b.rewritten}
     below = loc.below if loc else None
     if below is not None and report.guilty is not None:
         nodes = {n.name: n for n in report.guilty.step.before.graph.nodes}
@@ -53,7 +53,9 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
     if t is None or g is None:
         return {**out, "stage_right": False, "step_right": False, "node_right": None}
     out["stage_right"] = g.step.stage == t.stage
-    out["step_right"] = out["stage_right"] and g.step.name == t.step and (
+    # naming a sub-step of the guilty step (one application of its pattern) is exact too
+    inside = t.step in g.qualified_name.split(" > ")
+    out["step_right"] = out["stage_right"] and inside and (
         t.component is None or (below is not None and below.component == t.component)
     )
     out["node_right"] = _node_right(t, set(out["ops"]), below.culprit if below else None)

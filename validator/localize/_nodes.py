@@ -29,6 +29,7 @@ class NodeBlame:
     mismatch: Mismatch | None
     counterpart_op: str | None = None
     created: list[tuple[str, str]] = field(default_factory=list)  # (name, op) new nodes upstream of it
+    rewritten: list[tuple[str, str]] = field(default_factory=list)  # (name, new op) changed in place by the pass
     replaced_ops: list[tuple[str, str]] = field(default_factory=list)  # (name, op) removed by the pass
     note: str | None = None
 
@@ -40,6 +41,7 @@ class NodeBlame:
             "counterpart_op": self.counterpart_op,
             "mismatch": self.mismatch.to_json() if self.mismatch else None,
             "created_nodes": [{"name": n, "op": o} for n, o in self.created],
+            "rewritten_nodes": [{"name": n, "op": o} for n, o in self.rewritten],
             "replaced_nodes": [{"name": n, "op": o} for n, o in self.replaced_ops],
             "note": self.note,
         }
@@ -56,6 +58,13 @@ def op_name(n: torch.fx.Node) -> str:
     if n.op == "call_module":
         return f"module {n.target}"
     return n.op
+
+
+def _edited(a: torch.fx.Node, b: torch.fx.Node) -> bool:
+    def names(x: object) -> object:
+        return torch.fx.node.map_arg(x, lambda m: m.name)  # type: ignore[arg-type]
+
+    return a.op == b.op and (a.target != b.target or names(a.args) != names(b.args) or names(a.kwargs) != names(b.kwargs))
 
 
 def _ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
@@ -78,10 +87,17 @@ def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: st
     phs = [n for n in before.graph.nodes if n.op == "placeholder"]
     if k >= len(phs):
         return None
-    for n in before.graph.nodes:
-        if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]:
-            return n
-    return None
+    candidates = [
+        n for n in before.graph.nodes if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]
+    ]
+    # a removed view of the input (a slice) cannot write into it: prefer the removed mutation
+    writes = [n for n in candidates if _mutates(n)]
+    return (writes or candidates or [None])[0]
+
+
+def _mutates(n: torch.fx.Node) -> bool:
+    schema = getattr(n.target, "_schema", None)
+    return bool(schema is not None and schema.is_mutable) or str(getattr(n.target, "__name__", "")).endswith("_")
 
 
 def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch | None = None) -> NodeBlame:
@@ -108,7 +124,10 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch 
         old_for_new.setdefault(new, old)
     created = {n for n in a_nodes if n not in b_nodes}
     removed = [(n, op_name(b_nodes[n])) for n in b_nodes if n not in a_nodes]
-    blame = NodeBlame(None, None, None, None, replaced_ops=removed)
+    # a node the pass edited in place (new target or arguments) keeps its name: list it too, as its
+    # effect may reach other nodes only through a mutation, which FX edges do not show
+    rewritten = [(n, op_name(a_nodes[n])) for n in a_nodes if n in b_nodes and _edited(a_nodes[n], b_nodes[n])]
+    blame = NodeBlame(None, None, None, None, replaced_ops=removed, rewritten=rewritten)
     if a.error is not None:
         blame.note = f"after-graph raises: {a.error}"
     for n in after.graph.nodes:

@@ -157,6 +157,10 @@ def _render_guilty(report: Report, con: Console) -> None:
             lines.append(
                 "[bold]nodes the pass created upstream[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.created)
             )
+        if b.rewritten:
+            lines.append(
+                "[bold]nodes the pass changed in place[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.rewritten[:8])
+            )
         if b.replaced_ops:
             lines.append(
                 "[bold]nodes the pass removed[/bold]: " + ", ".join(f"{n} = {o}" for n, o in b.replaced_ops[:8])
