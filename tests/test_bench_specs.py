@@ -68,7 +68,7 @@ def test_malformed_spec_is_rejected_with_its_field(changes: dict, field: str, me
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
     p = tmp_path / "bad.toml"
     p.write_text('name = "bad"\nfaulty = tru\n')
-    with pytest.raises(SpecError, match="bad.toml: toml"):
+    with pytest.raises(SpecError, match=r"bad\.toml: toml"):
         load_spec(p)
 
 
@@ -90,7 +90,9 @@ def test_committed_cases_are_sound() -> None:
     }
     steps = {s.truth.step for s in faulty if s.truth}
     assert {"aot_trace (functionalize + decompose)", "partition", "reinplace_inplaceable_ops"} <= steps
-    assert {"pre_grad", "aot", "joint", "partition", "post_grad", "lowering"} <= {s.truth.stage for s in faulty if s.truth}
+    assert {"pre_grad", "aot", "joint", "partition", "post_grad", "lowering"} <= {
+        s.truth.stage for s in faulty if s.truth
+    }
     assert {"lowering", "fusion", "codegen"} <= {s.truth.component for s in faulty if s.truth}
 
 

@@ -62,9 +62,11 @@ def op_name(n: torch.fx.Node) -> str:
 
 def _edited(a: torch.fx.Node, b: torch.fx.Node) -> bool:
     def names(x: object) -> object:
-        return torch.fx.node.map_arg(x, lambda m: m.name)  # type: ignore[arg-type]
+        return torch.fx.node.map_arg(x, lambda m: m.name)  # type: ignore[arg-type,type-var]
 
-    return a.op == b.op and (a.target != b.target or names(a.args) != names(b.args) or names(a.kwargs) != names(b.kwargs))
+    return a.op == b.op and (
+        a.target != b.target or names(a.args) != names(b.args) or names(a.kwargs) != names(b.kwargs)
+    )
 
 
 def _ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
@@ -88,7 +90,9 @@ def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: st
     if k >= len(phs):
         return None
     candidates = [
-        n for n in before.graph.nodes if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]
+        n
+        for n in before.graph.nodes
+        if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]
     ]
     # a removed view of the input (a slice) cannot write into it: prefer the removed mutation
     writes = [n for n in candidates if _mutates(n)]
