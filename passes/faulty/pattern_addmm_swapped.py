@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 import torch
-from torch._inductor.pattern_matcher import PatternMatcherPass, fwd_only, register_replacement
+from torch._inductor.pattern_matcher import Match, PatternMatcherPass, fwd_only, register_replacement
 
 from .._base import GraphPass, PassInfo, Trigger
 
@@ -25,11 +25,19 @@ def _replace(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     return torch.addmm(c, b, a)  # should be addmm(c, a, b)
 
 
+def _square(match: Match) -> bool:
+    """Only where the swapped product still type-checks: the bug stays silent, never a crash."""
+    shapes = [getattr(match.kwargs[k].meta.get("val"), "shape", None) for k in ("a", "b")]
+    return all(s is not None and len(s) == 2 and s[0] == s[1] for s in shapes) and shapes[0] == shapes[1]
+
+
 @functools.cache
 def _patterns() -> PatternMatcherPass:
     patterns = PatternMatcherPass(pass_name="addmm_swapped")
     example = [torch.empty(4, 4), torch.empty(4, 4), torch.empty(4, 4)]
-    register_replacement(_search, _replace, example, fwd_only, patterns, pattern_name="addmm_swapped")
+    register_replacement(
+        _search, _replace, example, fwd_only, patterns, extra_check=_square, pattern_name="addmm_swapped"
+    )
     return patterns
 
 
