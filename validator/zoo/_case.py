@@ -33,3 +33,14 @@ class ZooCase:
     dynamic: bool = False  # compile with dynamic=True
     training: bool = False  # validator also runs and checks backward
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveDivergence:
+    """A program on which the installed torch's inductor really changes results (no fault
+    injected), with what fxtv must report: kept out of the correct programs."""
+
+    case: ZooCase
+    stage: str
+    step: str  # a substring of the guilty step's qualified name
+    note: str  # what differs, and why

@@ -1,0 +1,51 @@
+"""Programs on which torch 2.13's inductor changes observable results: live divergences.
+
+They are the kinds of programs PyTorch's inductor tests compile (``inductor_kinds.py``), but on
+fxtv's special-values trial (NaN, +-Inf, -0.0, huge magnitudes), or in output layout, the
+compiled program differs from eager. They are not counted as correct programs (a report on them
+is not a false alarm) and are checked by ``tests/test_live_divergences.py``.
+"""
+
+from __future__ import annotations
+
+from ._case import LiveDivergence
+from .inductor_kinds import INDUCTOR_KINDS
+
+_NAN_ROW = (
+    "the fused-attention replacement calls the CPU flash-attention kernel, which returns a row of 0.0 "
+    "where a NaN in the query row makes the written-out softmax return NaN"
+)
+_MASK_NAN = (
+    "the replacement turns the where/masked_fill mask into an additive mask, so a NaN score at a "
+    "masked-out position now spreads into the row (eager: finite)"
+)
+_LIVE: dict[str, tuple[str, str, str]] = {
+    "sdpa_div_scale": ("joint", "_sfdp_pattern", _NAN_ROW),
+    "sdpa_dropout_zero": ("joint", "_sfdp_pattern", _NAN_ROW),
+    "sdpa_bmm_3d": ("joint", "_sfdp_pattern", _NAN_ROW),
+    "lp_bf16_matmul_softmax": ("joint", "_sfdp_pattern", _NAN_ROW + " (bf16)"),
+    "sdpa_gpt2_causal": ("joint", "_sfdp_pattern", _MASK_NAN + "; the output strides change too"),
+    "sdpa_distilbert_masked_fill": ("joint", "_sfdp_pattern", _MASK_NAN + "; the output strides change too"),
+    "sdpa_t5_position_bias": (
+        "joint",
+        "_sfdp_pattern",
+        "the fused-attention output is not contiguous: strides (128, 8, 16, 1) against eager's (128, 64, 8, 1)",
+    ),
+    "dyn_interpolate": (
+        "aot",
+        "aot_trace",
+        "the bilinear interpolate decomposition multiplies -inf by a weight of 0: NaN where eager gives -inf",
+    ),
+    "norm_layernorm_2d": (
+        "aot",
+        "aot_trace",
+        "on a row of +-5.5e19 the float32 variance overflows; the decomposed layer norm + relu then gives "
+        "-0.0 where eager gives +0.0 (both float32 results are overflow garbage)",
+    ),
+}
+_BY_NAME = {c.name: c for c in INDUCTOR_KINDS}
+
+LIVE: list[LiveDivergence] = [
+    LiveDivergence(_BY_NAME[name], stage, step, note) for name, (stage, step, note) in _LIVE.items()
+]
+LIVE_NAMES = frozenset(_LIVE)
