@@ -72,7 +72,9 @@ def localize(
         if checker.options.stop_at_first_divergence and loc.guilty is not None:
             break
         obligations = symbolic.for_step(step.index) if symbolic is not None else []
-        v = StepVerdict(step, checker.check(step), trace.qualified_name(step), obligations)
+        v = StepVerdict(
+            step, _confirm_special(checker, step, checker.check(step)), trace.qualified_name(step), obligations
+        )
         by_index[step.index] = v
         if v.verdict == DIVERGED:
             if loc.guilty is None:
@@ -130,6 +132,35 @@ def localize(
             note += f"; {_symbolic_blame(g.refuted[0]).note}"
         loc.blame = NodeBlame(None, None, None, None, note=note)
     return loc
+
+
+def _confirm_special(checker: Checker, step: Step, check: StepCheck) -> StepCheck:
+    """A divergence of an FX or AOT step seen only on special values must reach the compiled program.
+
+    Otherwise it is the eager kernels running the after-graph that differ (a warning), not the
+    rewrite. Ordinary trials are never downgraded.
+    """
+    bad = [t for t in check.trials if t.diverged]
+    if check.verdict != DIVERGED or step.kind == KIND_LOWERING or not bad or not all(t.special for t in bad):
+        return check
+    try:
+        seen = checker.observable(step, bad[0].trial)
+    except Exception:  # cannot tell: keep the divergence
+        return check
+    if seen is None or seen.verdict != EQUIVALENT:
+        if seen is not None and seen.verdict == DIVERGED and seen.first_failure is not None:
+            m = seen.first_failure.mismatches[0]
+            check.confirmed = f"the compiled program differs too: {m.where}: {m.detail}"
+        return check
+    first = bad[0].mismatches[0]
+    check.warnings.append(
+        f"{bad[0].trial}: {first.where}: {first.detail} when the after-graph runs eagerly, but the compiled "
+        "program agrees with the before-graph on these values: not observable"
+    )
+    for t in bad:
+        t.mismatches.clear()
+    check.verdict = EQUIVALENT
+    return check
 
 
 def _symbolic_blame(ob: Obligation) -> NodeBlame:

@@ -68,6 +68,8 @@ class StepCheck:
     reason: str | None = None
     tolerance: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # for a divergence seen only on special values: how the compiled program behaves there
+    confirmed: str | None = None
 
     @property
     def first_failure(self) -> TrialResult | None:
@@ -269,7 +271,14 @@ class Checker:
         return result
 
     # ------------------------------------------------------------------ aot
-    def _aot(self, step: Step) -> StepCheck:
+    def _aot(
+        self,
+        step: Step,
+        before: torch.fx.GraphModule | None = None,
+        after: Runner | torch.fx.GraphModule | None = None,
+        trials: Sequence[Trial] | None = None,
+    ) -> StepCheck:
+        """The AOT trace ``step``; ``before`` / ``after`` replace its sides (same signatures)."""
         src = step.info.get("source_graph")
         pre = self.base_inputs(src) if src else None
         post = self.base_inputs(step.graph)
@@ -306,11 +315,47 @@ class Checker:
             )
 
         return self._run_trials(
-            step.before,
-            step.after,
+            before if before is not None else step.before,
+            after if after is not None else step.after,
             lambda t: self.inputs(src, t),
             after_inputs=after_inputs,
             project=project,
+            trials=trials,
+        )
+
+    # ------------------------------------------------------------------ observability
+    def observable(self, step: Step, trial_name: str) -> StepCheck | None:
+        """``step``'s before-graph against the final compiled program on one trial, or None
+        when no compiled program takes (or maps onto) the step's inputs.
+
+        A difference an FX step shows only on special values can come from the eager kernels
+        that run its after-graph (a one-pass ``var_mean`` makes NaN of ``[inf, 1]``) rather
+        than from the rewrite; if the compiled program agrees with the before-graph there, the
+        user cannot observe it.
+        """
+        chosen = [t for t in self.trials if t.name == trial_name]
+        graphs = self.trace.graphs
+        if graphs.get(step.graph) is not None and graphs[step.graph].role == "pre_grad":
+            aot = next(
+                (s for s in self.trace.steps if s.kind == KIND_AOT and s.info.get("source_graph") == step.graph), None
+            )
+            compiled = graphs[aot.graph].compiled if aot is not None else None
+            if aot is None or compiled is None:
+                return None
+            return self._aot(aot, before=step.before, after=_runner(compiled), trials=chosen)
+        rec = graphs.get(step.graph)
+        if rec is None or rec.compiled is None:
+            return None
+        if step.kind == KIND_AOT:
+            return self._aot(step, after=_runner(rec.compiled), trials=chosen)
+        if step.kind != KIND_FX:
+            return None
+        return self._run_trials(
+            step.before,
+            _runner(rec.compiled),
+            lambda t: self.inputs(step.graph, t),
+            only_mutated_inputs=True,
+            trials=chosen,
         )
 
     # ------------------------------------------------------------------ partition
@@ -340,6 +385,10 @@ class Checker:
             return RunResult(f.outputs[:n] + g.outputs, [fw_inputs_after.get(p, by_name[p]) for p in joint_ph])
 
         return self._run_trials(step.before, fw_then_bw, lambda t: self.inputs(joint, t))
+
+
+def _runner(compiled: Any) -> Runner:
+    return lambda inp: run_compiled(compiled, inp)
 
 
 def _tensors(values: Sequence[Any] | None) -> list[torch.Tensor]:

@@ -40,8 +40,11 @@ _RANDOM_OPS = (
 class RunResult:
     outputs: list[Any]
     inputs_after: list[Any]  # the inputs' state after the run (mutations)
-    values: dict[str, Any] = field(default_factory=dict)  # node name -> value (record=True)
+    values: dict[str, Any] = field(default_factory=dict)  # node name -> value when computed (record=True)
     error: str | None = None
+    # node name -> the same tensor at the end of the run: differs from ``values`` where a later
+    # in-place node wrote into it through a view (record=True)
+    final_values: dict[str, Any] = field(default_factory=dict)
 
 
 class _Interpreter(torch.fx.Interpreter):
@@ -50,6 +53,7 @@ class _Interpreter(torch.fx.Interpreter):
         self.stubs = stubs
         self.record = record
         self.values: dict[str, Any] = {}
+        self.final: dict[str, Any] = {}
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
         stub = self.stubs.get(id(target))
@@ -61,6 +65,7 @@ class _Interpreter(torch.fx.Interpreter):
         out = super().run_node(n)
         if self.record and n.op not in ("output",):
             self.values[n.name] = clone_value(out)
+            self.final[n.name] = out
         return out
 
 
@@ -75,8 +80,8 @@ def run_graph(
         with torch.no_grad():
             out = interp.run(*args)
     except Exception as e:
-        return RunResult([], args, interp.values, f"{type(e).__name__}: {e}")
-    return RunResult(flatten(out), args, interp.values)
+        return RunResult([], args, interp.values, f"{type(e).__name__}: {e}", interp.final)
+    return RunResult(flatten(out), args, interp.values, final_values=interp.final)
 
 
 def run_compiled(fn: Any, inputs: Sequence[Any]) -> RunResult:

@@ -5,8 +5,9 @@ never for the C++ CPU backend. Instead, fxtv rebuilds the wrapper's ``call`` fun
 source with a probe after every statement that writes a buffer, and runs that copy in the
 wrapper module's own globals (kernels already loaded, nothing recompiled). What a statement
 writes follows inductor's argument naming: kernel parameters called ``out_ptr*`` /
-``in_out_ptr*`` (C++ and Triton), an extern kernel's ``out=`` argument, or the name a fallback
-call is assigned to. Allocations and ``reinterpret_tensor`` views write nothing.
+``in_out_ptr*`` (C++ and Triton), an extern kernel's ``out=`` argument, the first argument of an
+in-place fallback (``aten.scatter_reduce_.two(buf5, ...)``), or the name a fallback call or a
+multi-output item is assigned to. Allocations and ``reinterpret_tensor`` views write nothing.
 """
 
 from __future__ import annotations
@@ -92,7 +93,17 @@ def writes(stmt: ast.stmt, params: dict[str, list[str]]) -> tuple[str, list[str]
         outs = [k.value.id for k in call.keywords if k.arg == "out" and isinstance(k.value, ast.Name)]
         if outs:
             return _dotted(f), outs
+        # an in-place fallback, e.g. aten.scatter_reduce_.two(buf5, ...), writes its first argument
+        label = _dotted(f)
+        if _inplace_name(label) and call.args and isinstance(call.args[0], ast.Name):
+            return label, [call.args[0].id]
         return None
+    value = stmt.value if isinstance(stmt, ast.Assign) else None
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+        # one output of a multi-output extern kernel: buf1 = buf0[0]
+        assert isinstance(stmt, ast.Assign)
+        names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+        return (f"{value.value.id}[...]", names) if names else None
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
         label = _dotted(stmt.value.func)
         if any(w in label for w in _NOT_A_WRITE):
@@ -103,6 +114,12 @@ def writes(stmt: ast.stmt, params: dict[str, list[str]]) -> tuple[str, list[str]
             targets += [e.id for e in elts if isinstance(e, ast.Name)]
         return (label, targets) if targets else None
     return None
+
+
+def _inplace_name(label: str) -> bool:
+    """``aten.add_.Tensor`` / ``torch.ops.aten.index_put_.default``: an in-place op overload."""
+    parts = label.split(".")
+    return len(parts) >= 2 and any(p.endswith("_") and not p.startswith("_") for p in parts[-2:])
 
 
 def _run_target(f: ast.expr) -> str | None:

@@ -128,6 +128,7 @@ def _step_json(v: StepVerdict) -> dict[str, Any]:
         },
         "tolerance": c.tolerance,
         "warnings": c.warnings,
+        "confirmed": c.confirmed,
         "pattern": s.pattern.__dict__ if s.pattern else None,
         "created_nodes": s.created,
         "erased_nodes": s.erased,

@@ -131,6 +131,8 @@ def _render_guilty(report: Report, con: Console) -> None:
             f"[bold]diverging trials[/bold]: {', '.join(t.trial for t in bad)} "
             f"(of {len(c.trials)}; reference: {bad[0].reference if bad else '-'})"
         )
+    if c.confirmed:
+        lines.append(f"[bold]observable[/bold]: {escape(c.confirmed)}")
     for m in bad[0].mismatches[:4] if bad else []:
         where = f" at index {list(m.index)}" if m.index else ""
         vals = ""

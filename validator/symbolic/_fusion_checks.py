@@ -1,21 +1,22 @@
 """Prove that each fused kernel's loads and stores are safe to run in one loop nest.
 
-A fused group runs under one loop nest: an outer loop over ``o`` in ``[0, N)`` (the pointwise
-sizes) and, for groups with a reduction, an inner loop over ``i`` in ``[0, R)``. An access of a
-node spans either the whole nest (its own sizes multiply to ``N * R``: flat iteration
-``o * R + i``, split row-major over its sizes) or the outer loop only (a reduction's result,
-sizes multiplying to ``N``). Backends also run outer iterations in parallel and vectorise
-inner ones. For a location one node writes and another reads:
+A fused group runs under one outer loop over ``o`` in ``[0, N)`` (the group's pointwise sizes).
+Inside it each node runs its own inner loop (a reduction's, or a pointwise node's rest after
+outer-loop fusion), of ``R`` iterations: an access whose sizes multiply to ``N * R`` touches
+``index(o * R + i)`` at inner step ``i`` (the flat iteration split row-major over its own
+sizes); ``R = 1`` is an access made once per outer iteration. Backends also run outer
+iterations in parallel and vectorise inner ones. For a location one node writes and another
+reads:
 
 - the writer comes first (producer -> consumer): at every iteration the consumer must read
-  exactly the element the producer stored in that iteration (the value lives in a register):
-  ``w(o, i) == r(o, i)``;
+  exactly the element the producer stored in that iteration: ``w(o, i) == r(o, i)``;
 - the reader comes first (a read, then an in-place write, as in ``x.copy_(x.flip(1))``): no
-  iteration may overwrite what another one reads: ``w(o1, i1) == r(o2, i2) -> (o1, i1) == (o2, i2)``;
-  a reduction reader has finished its inner loop before later nodes run, so there ``o1 == o2``
-  suffices.
+  iteration may overwrite what another one reads: ``w(o1, i1) == r(o2, i2) -> o1 == o2``, and
+  ``i1 == i2`` too when both are element-wise accesses of one inner loop (pointwise nodes whose
+  inner loops have the same length may be interleaved element by element).
 
-Accesses that span neither the nest nor its outer loop are "unsupported", never "proved".
+Accesses whose sizes are not a multiple of ``N``, or a consumer whose inner loop differs from
+its producer's, are "unsupported", never "proved".
 """
 
 from __future__ import annotations
@@ -55,23 +56,20 @@ def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
 
 
 class _Nest:
-    """The group's loop nest and one access's iteration in it."""
+    """The group's outer loop, and each access's inner loop in it."""
 
     def __init__(self, g: KernelGroup) -> None:
         self.n = _numel(g.loop[0])
-        self.r = _numel(g.loop[1])
 
-    def spans(self, a: Access) -> str | None:
-        size = _numel(a.sizes)
-        if _same(size, self.n * self.r):
-            return "nest"
-        if not _same(self.r, 1) and _same(size, self.n):
-            return "outer"
-        return None
+    def inner(self, a: Access) -> sympy.Expr | None:
+        """R of the access: its sizes are N * R (None: not a multiple of the outer loop)."""
+        r = sympy.simplify(_numel(a.sizes) / self.n)
+        return r if r.is_integer or (r.is_polynomial() and sympy.fraction(sympy.together(r))[1] == 1) else None
 
     def index(self, a: Access, o: sympy.Symbol, i: sympy.Symbol) -> sympy.Expr:
-        inner = self.spans(a) == "nest" and not _same(self.r, 1)
-        return flat_index(a, o * self.r + i if inner else o)
+        r = self.inner(a)
+        assert r is not None
+        return flat_index(a, o if _same(r, 1) else o * r + i)
 
 
 def _pairs(g: KernelGroup) -> list[tuple[Access, Access]]:
@@ -84,7 +82,6 @@ def group_obligations(g: KernelGroup, schedule: Schedule, step: int | None, *, t
     out: list[Obligation] = []
     nest = _Nest(g)
     o1, i1, o2, i2 = _sym("o1"), _sym("i1"), _sym("o2"), _sym("i2")
-    inner = not _same(nest.r, 1)
     for w, r in _pairs(g):
         wn, rn = g.nodes[w.node], g.nodes[r.node]
         common: dict[str, Any] = {
@@ -92,22 +89,23 @@ def group_obligations(g: KernelGroup, schedule: Schedule, step: int | None, *, t
             "graph": schedule.graph,
             "subject": g.name,
             "step": step,
-            "origins": g.origins,
             "rewrite": "fusion",
+            "origins": g.origins,
         }
-        ranges = {"o": f"[0, {nest.n})", **({"i": f"[0, {nest.r})"} if inner else {})}
-        spans = (nest.spans(w), nest.spans(r))
-        if None in spans or (w.node < r.node and spans == ("nest", "outer")):
-            verdict = Verdict(
-                "unsupported", reason="unsupported: an access spans neither the fused loop nor its outer loop"
-            )
+        rw, rr = nest.inner(w), nest.inner(r)
+        producer_first = w.node < r.node
+        if rw is None or rr is None or (producer_first and not _same(rw, rr)):
+            why = "an access is not a multiple of the outer loop" if None in (rw, rr) else "inner loops differ"
+            verdict = Verdict("unsupported", reason=f"unsupported: {why}")
             out.append(
                 Obligation(before=f"{rn} reads {r.location}", after=f"{wn} writes it", verdict=verdict, **common)
             )
             continue
-        if w.node < r.node:  # producer -> consumer within one iteration
+        assert rw is not None and rr is not None
+        ranges = {"o": f"[0, {nest.n})"}
+        if producer_first:  # producer -> consumer within one iteration
             wi, ri = nest.index(w, o1, i1), nest.index(r, o1, i1)
-            loops = {o1: nest.n, **({i1: nest.r} if inner else {})}
+            loops = {o1: nest.n, **({i1: rw} if not _same(rw, 1) else {})}
             dom = build_domain([wi, ri], loops, schedule.facts)
             verdict = prove_equal(wi, ri, dom, timeout_ms=timeout_ms)
             before, after = f"{wn} writes {w.location}[{wi}]", f"{rn} reads {r.location}[{ri}]"
@@ -115,10 +113,13 @@ def group_obligations(g: KernelGroup, schedule: Schedule, step: int | None, *, t
         else:  # read, then overwrite: no iteration may clobber what another one reads
             wi, ri = nest.index(w, o1, i1), nest.index(r, o2, i2)
             same = sympy.Eq(o1, o2)
-            if inner and not g.reductions[r.node]:
+            elementwise = not (_same(rw, 1) or g.reductions[w.node] or g.reductions[r.node])
+            if elementwise and _same(rw, rr):
                 same = sympy.And(same, sympy.Eq(i1, i2))
             pred = sympy.Implies(sympy.Eq(wi, ri), same)
-            loops = {o1: nest.n, o2: nest.n, **({i1: nest.r, i2: nest.r} if inner else {})}
+            loops = {o1: nest.n, o2: nest.n}
+            loops.update({i1: rw} if not _same(rw, 1) else {})
+            loops.update({i2: rr} if not _same(rr, 1) else {})
             dom = build_domain([wi, ri], loops, schedule.facts)
             verdict = prove_holds(pred, dom, timeout_ms=timeout_ms)
             before = f"{rn} reads {r.location}[{ri}] in iteration 2"

@@ -16,7 +16,7 @@ import torch
 import torch.fx
 
 from ...capture import Schedule, Step, Trace
-from ...numeric import accumulation_length, compare_values, run_graph, tolerance_for
+from ...numeric import RunResult, accumulation_length, compare_values, run_graph, tolerance_for
 from ...numeric._execute import has_random_ops, to_float64, widen_value
 from ...numeric._probe import BufferValue, run_probed
 from ._model import BufferDivergence
@@ -39,27 +39,38 @@ def _is_inplace(n: torch.fx.Node) -> bool:
     return name.endswith("_") or bool(schema is not None and schema.is_mutable)
 
 
-def counterpart(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) -> tuple[str | None, str | None]:
-    """(FX node, IR buffer) holding the value wrapper variable ``var`` has after its write."""
+def counterparts(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) -> tuple[list[str], str | None]:
+    """(FX nodes whose value wrapper variable ``var`` may hold after a write, its IR buffer).
+
+    A buffer that a later operation updates in place (a scatter into it, a copy into a slice)
+    may be probed before or after that update when both happen in one kernel: the value the
+    mutation produces is a counterpart too.
+    """
+    out: list[str] = []
+    ir_buf: str | None = None
     info = schedule.buffers.get(var)
     if info is not None:
+        ir_buf = var
         if info.origin in nodes:
-            return info.origin, var
-        if info.part_of is not None and info.part_of[0] in nodes:  # a slice of a concatenation
+            out.append(info.origin)
+        elif info.part_of is not None and info.part_of[0] in nodes:  # a slice of a concatenation
             cat, k = info.part_of
             pieces = nodes[cat].args[0] if nodes[cat].args else ()
             if isinstance(pieces, list | tuple) and k < len(pieces) and isinstance(pieces[k], torch.fx.Node):
-                return pieces[k].name, var
-        return None, var
-    if var in nodes and nodes[var].op == "placeholder":  # written in place
-        for b in schedule.buffers.values():
-            if var not in b.mutates:
-                continue
-            for o in b.origins:
-                n = nodes.get(o)
-                if n is not None and n.op == "call_function" and _is_inplace(n) and n.args and n.args[0] is nodes[var]:
-                    return o, b.name
-    return None, None
+                out.append(pieces[k].name)
+    for b in schedule.buffers.values():
+        if var not in b.mutates:
+            continue
+        if b.origin in nodes and b.origin not in out:
+            out.append(b.origin)
+        for o in b.origins:
+            n = nodes.get(o)
+            if n is not None and n.op == "call_function" and _is_inplace(n) and n.args:
+                target = n.args[0]
+                if isinstance(target, torch.fx.Node) and (target.name == var or target.name in out) and o not in out:
+                    out.append(o)
+                    ir_buf = ir_buf or b.name
+    return out, ir_buf
 
 
 def compare_buffers(trace: Trace, step: Step, inputs: list[Any]) -> BufferComparison:
@@ -85,8 +96,13 @@ def compare_buffers(trace: Trace, step: Step, inputs: list[Any]) -> BufferCompar
         ref = r.values if r.error is None else {}
     k = accumulation_length(gm)
     nodes = {n.name: n for n in gm.graph.nodes}
+    # A buffer can be written by several statements (initialised, then accumulated into by a
+    # scatter): only its last write holds the value of its FX node.
+    last = {bv.name: bv.statement for bv in values}
     for bv in values:
-        d = _compare_one(bv, schedule, nodes, fx.values, ref, k, out)
+        if bv.statement != last[bv.name]:
+            continue
+        d = _compare_one(bv, schedule, nodes, fx, ref, k, out)
         if d is not None:
             out.first = d
             break
@@ -99,25 +115,33 @@ def _compare_one(
     bv: BufferValue,
     schedule: Schedule,
     nodes: dict[str, torch.fx.Node],
-    values: dict[str, Any],
+    fx: RunResult,
     ref: dict[str, Any],
     k: int,
     out: BufferComparison,
 ) -> BufferDivergence | None:
-    node, ir_buf = counterpart(bv.name, schedule, nodes)
-    fv = values.get(node) if node is not None else None
-    if not isinstance(fv, torch.Tensor) or not isinstance(bv.value, torch.Tensor) or fv.shape != bv.value.shape:
+    names, ir_buf = counterparts(bv.name, schedule, nodes)
+    got = bv.value
+    cands = [n for n in names if _same_shape(fx.values.get(n), got)]
+    if not cands or not isinstance(got, torch.Tensor):
         out.unmatched.append(bv.name)
         return None
     out.compared += 1
-    dtype = fv.dtype if fv.is_floating_point() else torch.float32
-    assert node is not None
-    found = compare_values(
-        f"buffer {bv.name}", fv, bv.value, ref.get(node), tolerance_for(dtype, k, have_reference=bool(ref))
-    )
-    found = [m for m in found if m.kind not in _SOFT]
-    if not found:
-        return None
+    first = None
+    for node in cands:
+        # the node's value when computed, and at the end of the run (a later in-place node may
+        # write into it through a view, in the FX graph and in the same kernel alike)
+        for fv in (fx.values[node], fx.final_values.get(node)):
+            if not isinstance(fv, torch.Tensor) or not _same_shape(fv, got):
+                continue
+            dtype = fv.dtype if fv.is_floating_point() else torch.float32
+            tol = tolerance_for(dtype, k, have_reference=bool(ref))
+            found = [m for m in compare_values(f"buffer {bv.name}", fv, got, ref.get(node), tol) if m.kind not in _SOFT]
+            if not found:
+                return None  # it holds one of the values it may hold
+            first = first or (node, found[0])
+    assert first is not None
+    node, mismatch = first
     group = schedule.group_of(ir_buf) if ir_buf else None
     return BufferDivergence(
         kernel=bv.kernel,
@@ -125,5 +149,9 @@ def _compare_one(
         fx_node=node,
         group=group.name if group else None,
         fx_nodes=group.origins if group else (node,),
-        mismatch=found[0],
+        mismatch=mismatch,
     )
+
+
+def _same_shape(fv: Any, got: Any) -> bool:
+    return isinstance(fv, torch.Tensor) and isinstance(got, torch.Tensor) and fv.shape == got.shape
