@@ -31,9 +31,13 @@ def known(ref: str) -> bool:
     """Whether a ``zoo:`` / ``pass:`` / ``fault:`` reference names something that exists."""
     kind, _, name = ref.partition(":")
     if kind == "zoo":
-        from validator.zoo import ZOO
+        from validator.zoo import get_case
 
-        return any(c.name == name for c in ZOO)
+        try:
+            get_case(name)  # the correct programs and the live divergences
+        except KeyError:
+            return False
+        return True
     return name in (_passes() if kind == "pass" else _faults())
 
 

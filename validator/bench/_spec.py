@@ -79,12 +79,16 @@ class Spec:
     truth: Truth | None
     root_cause: str | None
     trigger: str | None
-    source: str  # "pytorch/pytorch#NNN", "synthetic", or "zoo"
+    source: str  # "pytorch/pytorch#NNN", "synthetic", "zoo", or "live: ..." (a bug of the installed torch)
     path: str = ""
 
     @property
     def historical(self) -> bool:
         return self.source.startswith("pytorch/pytorch#")
+
+    @property
+    def live(self) -> bool:
+        return self.source.startswith("live")
 
 
 # field -> (type, required) per table; None table = top level
@@ -152,8 +156,11 @@ def parse_spec(path: Path, data: dict[str, Any]) -> Spec:
     fault = data.get("fault", {}).get("ref")
     truth_t = data.get("truth")
     tax = data.get("taxonomy")
-    if faulty and (fault is None or truth_t is None or tax is None):
-        raise SpecError(path, "faulty", "a faulty case needs [fault], [truth] and [taxonomy]")
+    live = str(data["source"].get("issue", "")).startswith("live")
+    if faulty and (truth_t is None or tax is None or (fault is None and not live)):
+        raise SpecError(
+            path, "faulty", "a faulty case needs [fault] (unless source is 'live: ...'), [truth] and [taxonomy]"
+        )
     if not faulty and truth_t is not None:
         raise SpecError(path, "[truth]", "a correct case has no guilty step")
     truth = None

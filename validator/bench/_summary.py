@@ -112,9 +112,11 @@ def problems(records: Sequence[dict[str, Any]]) -> list[str]:
 def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float | None = None) -> str:
     faulty = [r for r in records if r["faulty"]]
     hist = sum(1 for r in faulty if str(r.get("source", "")).startswith("pytorch/pytorch#"))
+    live = sum(1 for r in faulty if str(r.get("source", "")).startswith("live"))
     total, median = time_ratio(records)
     lines = [
-        f"{len(faulty)} faulty cases ({hist} modelled on documented pytorch issues), "
+        f"{len(faulty)} faulty cases ({len(faulty) - live} with an injected fault, {hist} of them modelled on "
+        f"documented pytorch issues; {live} live divergences of the installed torch), "
         f"{len(records) - len(faulty)} correct cases"
         + (f"; whole run {seconds / 60:.1f} min" if seconds else "")
         + ".",
