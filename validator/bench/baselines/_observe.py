@@ -29,7 +29,8 @@ def observe(
     fn: Callable[..., Any], args: tuple[Any, ...], *, training: bool, compile: bool, float64: bool = False
 ) -> list[torch.Tensor]:
     """Outputs, then every tensor argument after the call, then (training) the gradients of the
-    parameters and inputs, from a fresh copy of ``fn``; ``float64`` runs a widened copy."""
+    parameters and inputs, from fresh copies of ``fn`` (a module is deep-copied: runs may mutate
+    its buffers) and of ``args``; ``float64`` runs a widened copy."""
     dtype = torch.float64 if float64 else None
     f = copy.deepcopy(fn) if isinstance(fn, torch.nn.Module) else fn
     if float64 and isinstance(f, torch.nn.Module):

@@ -40,10 +40,9 @@ def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool
     def good() -> bool:
         nonlocal calls
         calls += 1
-        fn, args = fn_factory()
+        fn, args = fn_factory()  # each run works on its own copies of the program and inputs
         ref = observe(fn, args, training=training, compile=False)
         ref64 = observe(fn, args, training=training, compile=False, float64=True)
-        fn, args = fn_factory()
         try:
             got = observe(fn, args, training=training, compile=True)
         except Exception:

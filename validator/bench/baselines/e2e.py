@@ -17,10 +17,9 @@ from ._observe import observe
 
 def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
-    fn, args = fn_factory()
+    fn, args = fn_factory()  # one program and input set; each run works on its own copies
     try:
         ref = observe(fn, args, training=training, compile=False)
-        fn, args = fn_factory()
         got = observe(fn, args, training=training, compile=True)
     except Exception as e:  # a crash is a detection by the fuzzer's rules, but not a silent bug
         return {"detected": True, "detail": f"raised {type(e).__name__}: {str(e)[:160]}", "seconds": _since(t0)}
