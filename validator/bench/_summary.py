@@ -74,11 +74,12 @@ def grouped_table(records: Sequence[dict[str, Any]], key: Callable[[dict[str, An
 
 
 def time_ratio(records: Sequence[dict[str, Any]]) -> tuple[float | None, float | None]:
-    """(total fxtv time / total bisector time, median per-case ratio) over faulty cases both ran."""
+    """(total fxtv time / total bisector time, median per-case ratio) over the faulty cases both
+    tools localized to a step (a bisector that sees no failure stops after one compile)."""
     pairs = [
         (float(_get(r, "fxtv", "seconds")), float(_get(r, "bisector", "seconds")))
         for r in records
-        if r["faulty"] and _get(r, "fxtv", "seconds") and _get(r, "bisector", "seconds")
+        if r["faulty"] and _get(r, "fxtv", "step_right") and _get(r, "bisector", "step_right")
     ]
     if not pairs:
         return None, None
@@ -126,8 +127,8 @@ def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float 
     ]
     if total is not None:
         lines += [
-            f"Localization time fxtv / CompilerBisector over the faulty cases: total {total:.2f}, "
-            f"median per case {median:.2f}.",
+            f"Localization time fxtv / CompilerBisector over the faulty cases both localized to the exact "
+            f"step: total {total:.2f}, median per case {median:.2f}.",
             "",
         ]
     lines += ["### Per root cause", "", *grouped_table(records, lambda r: r.get("root_cause") or "?", "root cause"), ""]
