@@ -14,7 +14,7 @@ import contextlib
 from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ._base import Trigger
 
@@ -77,3 +77,21 @@ class Fault:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} ({self.info.component})>"
+
+
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def swapped(table: dict[Any, Any], replacements: dict[Any, Any]) -> Iterator[None]:
+    """``table.update(replacements)`` for the duration of the block; old entries (or their absence) restored."""
+    saved = {k: table.get(k, _MISSING) for k in replacements}
+    try:
+        table.update(replacements)
+        yield
+    finally:
+        for k, old in saved.items():
+            if old is _MISSING:
+                table.pop(k, None)
+            else:
+                table[k] = old

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
+from .._fault import Fault, FaultInfo, swapped
 
 aten = torch.ops.aten
 
@@ -35,23 +35,13 @@ class RemainderAsFmod(Fault):
         from torch._inductor import lowering
 
         fmod = lowering.lowerings[aten.fmod.Tensor]
-        targets = (aten.remainder.Tensor, aten.remainder.Scalar)
-        saved = {t: lowering.lowerings.get(t) for t in targets}
 
         def faulty(*args: Any, **kwargs: Any) -> Any:
             self.fired += 1
             return fmod(*args, **kwargs)
 
-        try:
-            for t in targets:
-                lowering.lowerings[t] = faulty
+        with swapped(lowering.lowerings, {aten.remainder.Tensor: faulty, aten.remainder.Scalar: faulty}):
             yield
-        finally:
-            for t, fn in saved.items():
-                if fn is None:
-                    lowering.lowerings.pop(t, None)
-                else:
-                    lowering.lowerings[t] = fn
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

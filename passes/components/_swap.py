@@ -12,22 +12,7 @@ import torch
 import torch._inductor.config as inductor_config
 from torch._inductor.custom_graph_pass import CustomPartitionerFn
 
-_MISSING = object()
-
-
-@contextlib.contextmanager
-def swapped(table: dict[Any, Any], replacements: dict[Any, Any]) -> Iterator[None]:
-    """``table.update(replacements)`` for the duration of the block; old entries (or their absence) restored."""
-    saved = {k: table.get(k, _MISSING) for k in replacements}
-    try:
-        table.update(replacements)
-        yield
-    finally:
-        for k, old in saved.items():
-            if old is _MISSING:
-                table.pop(k, None)
-            else:
-                table[k] = old
+from .._fault import swapped
 
 
 @contextlib.contextmanager

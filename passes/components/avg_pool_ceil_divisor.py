@@ -19,7 +19,7 @@ import torch
 
 from .._base import Trigger
 from .._fault import Fault, FaultInfo
-from ._swap import swapped
+from .._fault import swapped
 
 aten = torch.ops.aten
 
