@@ -18,8 +18,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from .._fault import swapped
+from .._fault import Fault, FaultInfo, swapped
 
 aten = torch.ops.aten
 
