@@ -72,6 +72,7 @@ def validate(
     symbolic: bool = True,
     symbolic_timeout_ms: int = 1000,
     below_fx: bool = True,
+    other_devices: bool = True,
     name: str | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
 ) -> Report:
@@ -90,7 +91,8 @@ def validate(
 
     With ``below_fx`` (default), when every FX step agrees but the compiled code does not, the
     last FX graph is recompiled a few times to name the guilty lowering, fusion decision or
-    codegen feature (``report.localization.below``; docs/below-fx.md).
+    codegen feature (``report.localization.below``; docs/below-fx.md). With ``other_devices``
+    and a GPU present, every lowered graph is also compiled and checked on the other device.
     """
     program = str(name or getattr(fn, "__name__", type(fn).__name__))
     _check_inputs(example_inputs)
@@ -125,6 +127,7 @@ def validate(
             special_values=special_values,
             stop_at_first_divergence=stop_at_first,
             below_fx=below_fx,
+            other_devices=other_devices,
         )
         if symbolic:
             report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=symbolic_timeout_ms))
