@@ -1,6 +1,6 @@
 """The ``fxtv`` command line.
 
-    fxtv check FILE.py[:NAME] [--json PATH] [--dynamic] [--training] [--trials N] [--no-special]
+    fxtv check FILE.py[:NAME] [--json PATH] [--repro PATH] [--dynamic] [--training] [--trials N] [--no-special]
     fxtv demo [--pass NAME] [--json PATH]
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
@@ -108,6 +108,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         report.write_json(args.json)
         console.print(f"[dim]JSON report written to {args.json}[/dim]")
+    if args.repro and report.guilty is not None:
+        try:
+            report.write_repro(args.repro)
+            console.print(f"[dim]standalone repro (torch only, shrunk) written to {args.repro}[/dim]")
+        except NotImplementedError as e:
+            console.print(f"[yellow]no repro: {e}[/yellow]")
     return report.exit_code
 
 
@@ -170,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("check", help="validate a program defined in a Python file")
     c.add_argument("target", help="FILE.py[:NAME]")
     c.add_argument("--json", help="write the machine-readable report here")
+    c.add_argument("--repro", help="on a divergence of an FX step, write a shrunk torch-only repro script here")
     c.add_argument("--dynamic", action="store_true", help="compile with dynamic=True")
     c.add_argument("--training", action="store_true", help="also compile and check the backward")
     c.add_argument("--trials", type=int, default=2, help="random input trials besides the real inputs (default 2)")

@@ -16,6 +16,7 @@ from ..capture import Step, Trace
 from ..localize import Localization, StepVerdict, op_name
 from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED
 from ..symbolic import SymbolicResult
+from ._repro import write_repro
 
 EXIT_EQUIVALENT, EXIT_DIVERGED, EXIT_ERROR = 0, 1, 2
 
@@ -98,6 +99,10 @@ class Report:
 
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str))
+
+    def write_repro(self, path: str | Path) -> Path:
+        """A standalone torch-only script reproducing the guilty FX step, shrunk (see ``_repro``)."""
+        return write_repro(self, path)
 
 
 def _by_stage(steps: list[Step]) -> dict[str, int]:
