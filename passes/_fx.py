@@ -184,6 +184,28 @@ def new_call(
     return node
 
 
+def replace_with_full(graph: Graph, node: Node, value: float, creator: str) -> bool:
+    """Replace ``node`` by ``full(its static shape, value)`` of its dtype and device.
+
+    False (nothing done) when the node's shape is unknown or symbolic.
+    """
+    out = fake(node)
+    shape = static_shape(out) if out is not None else None
+    if out is None or shape is None:
+        return False
+    with graph.inserting_before(node):
+        full = new_call(
+            graph,
+            torch.ops.aten.full.default,
+            (shape, value),
+            {"dtype": out.dtype, "layout": torch.strided, "device": out.device, "pin_memory": False},
+            like=node,
+            creator=creator,
+        )
+    node.replace_all_uses_with(full)
+    return True
+
+
 def erase_if_unused(graph: Graph, nodes: Iterable[Node]) -> None:
     """Erase those of ``nodes`` that are (or become) dead.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, new_call, static_shape
+from .._fx import aten, calls, replace_with_full
 
 
 class DivSelfToOne(GraphPass):
@@ -28,22 +28,8 @@ class DivSelfToOne(GraphPass):
         for node in calls(graph, aten.div.Tensor):
             if len(node.args) != 2 or node.kwargs or node.args[0] is not node.args[1]:
                 continue
-            out = fake(node)
-            shape = static_shape(out) if out is not None else None
-            if out is None or shape is None:
-                continue
             # BUG: x / x is 1 only for finite, non-zero x.
-            with graph.inserting_before(node):
-                ones = new_call(
-                    graph,
-                    aten.full.default,
-                    (shape, 1),
-                    {"dtype": out.dtype, "layout": torch.strided, "device": out.device, "pin_memory": False},
-                    like=node,
-                    creator=self.name,
-                )
-            node.replace_all_uses_with(ones)
-            count += 1
+            count += replace_with_full(graph, node, 1, self.name)
         return count
 
     def trigger(self) -> Trigger:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, is_number_equal, new_call, static_shape
+from .._fx import aten, calls, is_number_equal, replace_with_full
 
 
 class MulZeroFold(GraphPass):
@@ -33,22 +33,8 @@ class MulZeroFold(GraphPass):
             a, b = node.args
             if not (is_number_equal(a, 0) or is_number_equal(b, 0)):
                 continue
-            out = fake(node)
-            shape = static_shape(out) if out is not None else None
-            if out is None or shape is None:
-                continue
             # BUG: no `not out.is_floating_point()` guard, so NaN/Inf/-0.0 information is lost.
-            with graph.inserting_before(node):
-                zeros = new_call(
-                    graph,
-                    aten.full.default,
-                    (shape, 0),
-                    {"dtype": out.dtype, "layout": torch.strided, "device": out.device, "pin_memory": False},
-                    like=node,
-                    creator=self.name,
-                )
-            node.replace_all_uses_with(zeros)
-            count += 1
+            count += replace_with_full(graph, node, 0, self.name)
         return count
 
     def trigger(self) -> Trigger:
