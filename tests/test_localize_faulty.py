@@ -1,10 +1,10 @@
 """Each faulty pass is blamed on its own step and node; correct passes raise no alarm."""
 
 import pytest
-from conftest import op_base
 
 from passes import CORRECT_PASSES, FAULTY_PASSES, GraphPass
 from validator import validate
+from validator.bench._case import op_base
 
 # Faults that fxtv must miss by design, with the reason (kept visible, not skipped silently).
 BELOW_TOLERANCE = {

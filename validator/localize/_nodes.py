@@ -18,7 +18,7 @@ import torch.fx
 
 from ..capture import Step, Trace
 from ..numeric import Mismatch, accumulation_length, compare_values, run_graph, tolerance_for
-from ..numeric._execute import has_random_ops, to_float64, widen_value
+from ..numeric._execute import has_random_ops, mutates, to_float64, widen_value
 
 
 @dataclass
@@ -95,13 +95,9 @@ def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: st
         if n.name in removed and n.op == "call_function" and n.args and n.args[0] is phs[k]
     ]
     # a removed view of the input (a slice) cannot write into it: prefer the removed mutation
-    writes = [n for n in candidates if _mutates(n)]
+    writes = [n for n in candidates if mutates(n)]
     return (writes or candidates or [None])[0]
 
-
-def _mutates(n: torch.fx.Node) -> bool:
-    schema = getattr(n.target, "_schema", None)
-    return bool(schema is not None and schema.is_mutable) or str(getattr(n.target, "__name__", "")).endswith("_")
 
 
 def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch | None = None) -> NodeBlame:

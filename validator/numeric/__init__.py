@@ -10,6 +10,7 @@ from ._checks import (
     CheckOptions,
     StepCheck,
     TrialResult,
+    compare_runs,
 )
 from ._compare import Mismatch, compare_values
 from ._execute import RunResult, run_graph
@@ -29,6 +30,7 @@ __all__ = [
     "Tolerance",
     "TrialResult",
     "accumulation_length",
+    "compare_runs",
     "compare_values",
     "run_graph",
     "tolerance_for",

@@ -20,7 +20,7 @@ import torch.fx
 
 from ..capture import KIND_AOT, KIND_FX, KIND_LOWERING, KIND_PARTITION, Step, Trace
 from ._compare import Mismatch, alias_pairs, compare_values
-from ._execute import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value
+from ._execute import RunResult, has_random_ops, output_args, run_compiled, run_graph, to_float64, widen_value
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trial_value, trials
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
@@ -252,7 +252,7 @@ class Checker:
                     r = project(r, a)[0] if r is not None else None
                 else:
                     b_cmp, a_cmp = b, a
-                found = _compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
+                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
                 if soft_special:
                     # also: compiled code may hand back a donated input buffer as an output
                     soft = [m for m in found if trial.special or m.kind in ("signed_zero", "input_alias")]
@@ -368,7 +368,7 @@ class Checker:
         joint_ph = [n.name for n in step.before.graph.nodes if n.op == "placeholder"]
         fw_ph = [n.name for n in fw.graph.nodes if n.op == "placeholder"]
         bw_ph = [n.name for n in bw.graph.nodes if n.op == "placeholder"]
-        fw_out_names = [a.name if isinstance(a, torch.fx.Node) else None for a in _flat_output_args(fw)]
+        fw_out_names = [a.name if isinstance(a, torch.fx.Node) else None for a in output_args(fw)]
 
         def fw_then_bw(inp: Sequence[Any]) -> RunResult:
             by_name = dict(zip(joint_ph, inp, strict=True))
@@ -393,12 +393,6 @@ def _runner(compiled: Any) -> Runner:
 
 def _tensors(values: Sequence[Any] | None) -> list[torch.Tensor]:
     return [v for v in values or [] if isinstance(v, torch.Tensor)]
-
-
-def _flat_output_args(gm: torch.fx.GraphModule) -> list[Any]:
-    out = next(n for n in gm.graph.nodes if n.op == "output")
-    args = out.args[0]
-    return list(args) if isinstance(args, (list, tuple)) else [args]
 
 
 def _match_inputs(pre: Sequence[Any], post: Sequence[Any]) -> list[int | None]:
@@ -426,7 +420,7 @@ def _match_inputs(pre: Sequence[Any], post: Sequence[Any]) -> list[int | None]:
     return out
 
 
-def _compare_runs(
+def compare_runs(
     b: RunResult, a: RunResult, r: RunResult | None, k: int, initial: Sequence[Any] | None = None
 ) -> list[Mismatch]:
     """Compare outputs, input states after the run, and new aliasing.

@@ -123,6 +123,19 @@ def has_random_ops(gm: torch.fx.GraphModule) -> bool:
     return False
 
 
+def output_args(gm: torch.fx.GraphModule) -> list[Any]:
+    """The graph's output values as a flat list (nodes and constants), in order."""
+    out = next(n for n in gm.graph.nodes if n.op == "output")
+    return flatten(out.args[0])
+
+
+def mutates(n: torch.fx.Node) -> bool:
+    """Whether a node writes into one of its arguments (a mutable schema, or an in-place name)."""
+    schema = getattr(n.target, "_schema", None)
+    name = str(getattr(n.target, "__name__", n.target)).split(".")[0]
+    return bool(schema is not None and schema.is_mutable) or name.endswith("_")
+
+
 def _widen(a: Any) -> Any:
     if isinstance(a, torch.dtype):
         if a.is_floating_point and a != torch.float64:

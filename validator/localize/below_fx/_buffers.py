@@ -17,7 +17,7 @@ import torch.fx
 
 from ...capture import Schedule, Step, Trace
 from ...numeric import RunResult, accumulation_length, compare_values, run_graph, tolerance_for
-from ...numeric._execute import has_random_ops, to_float64, widen_value
+from ...numeric._execute import has_random_ops, mutates, to_float64, widen_value
 from ...numeric._probe import BufferValue, run_probed
 from ._model import BufferDivergence
 
@@ -31,12 +31,6 @@ class BufferComparison:
     first: BufferDivergence | None = None
     unmatched: list[str] = field(default_factory=list)  # buffers with no FX counterpart
     error: str | None = None
-
-
-def _is_inplace(n: torch.fx.Node) -> bool:
-    schema = getattr(n.target, "_schema", None)
-    name = getattr(n.target, "__name__", str(n.target)).split(".")[0]
-    return name.endswith("_") or bool(schema is not None and schema.is_mutable)
 
 
 def counterparts(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) -> tuple[list[str], str | None]:
@@ -65,7 +59,7 @@ def counterparts(var: str, schedule: Schedule, nodes: dict[str, torch.fx.Node]) 
             out.append(b.origin)
         for o in b.origins:
             n = nodes.get(o)
-            if n is not None and n.op == "call_function" and _is_inplace(n) and n.args:
+            if n is not None and n.op == "call_function" and mutates(n) and n.args:
                 target = n.args[0]
                 if isinstance(target, torch.fx.Node) and (target.name == var or target.name in out) and o not in out:
                     out.append(o)

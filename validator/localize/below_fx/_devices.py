@@ -85,6 +85,7 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
     the two against the one float64 reference.
     """
     out: list[Step] = []
+    done = {(s.graph, s.info["device"]) for s in trace.steps if s.info.get("device")}
     for step in list(trace.steps):
         if step.kind != KIND_LOWERING or not step.changed or step.info.get("device"):
             continue
@@ -93,6 +94,8 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
             continue
         home = graph_device(list(base[0]))
         for dev in other_devices(home):
+            if (step.graph, dev) in done:  # localized before: the step is already in the trace
+                continue
             new = Step(
                 index=len(trace.steps) + len(out),
                 name=f"lowering + codegen on {dev}",
