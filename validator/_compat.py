@@ -45,6 +45,14 @@ def pattern_entry_classes() -> dict[str, type]:
     return {n: getattr(pm, n) for n in names if hasattr(pm, n)}
 
 
+def pattern_matcher_pass_class() -> type:
+    return module("torch._inductor.pattern_matcher").PatternMatcherPass  # type: ignore[no-any-return]
+
+
+def custom_graph_pass_class() -> type:
+    return module("torch._inductor.custom_graph_pass").CustomGraphPass  # type: ignore[no-any-return]
+
+
 # Names in ``torch._inductor.compile_fx`` looked up at call time, so wrapping the module
 # global intercepts the stage. Missing names are skipped (and reported) by the capture.
 STAGE_FUNCTIONS = (
@@ -303,6 +311,57 @@ def compile_lowered(gm: torch.fx.GraphModule, inputs: list[Any], *, role: str) -
     if attr is None:
         raise RuntimeError(f"compiled artifact {type(out).__name__} exposes no callable")
     return getattr(out, attr)
+
+
+class EagerOutput:
+    """Stands in for inductor's OutputCode when lowering is skipped: runs the post-grad graph eagerly.
+
+    AOT autograd calls it boxed (one list of arguments, which it may clear); the capture finds
+    the runnable through ``compiled_callable_attr`` like any compiled artifact.
+    """
+
+    _boxed_call = True
+    lowering_skipped = True
+
+    def __init__(self, gm: torch.fx.GraphModule) -> None:
+        self.gm = gm
+        self.current_callable: Callable[[list[Any]], Any] = self._run
+
+    def _run(self, args: list[Any]) -> Any:
+        out = self.gm(*args)
+        args.clear()
+        return out
+
+    def __call__(self, args: list[Any]) -> Any:
+        return self.current_callable(args)
+
+
+@contextlib.contextmanager
+def skip_lowering() -> Iterator[None]:
+    """Compile up to and including the post-grad passes only; the graph then runs eagerly.
+
+    For checks of FX passes alone: no kernel is generated or built (a C++ build is most of a
+    small compile). Enter it before ``capture`` so the capture records the passes it still runs.
+    """
+    cfx = compile_fx_module()
+    orig = cfx._compile_fx_inner
+    fake_context = module("torch._guards").detect_fake_mode
+    virtualized = module("torch._inductor.virtualized").V
+
+    def post_grad_only(gm: torch.fx.GraphModule, example_inputs: Any, *a: Any, **k: Any) -> EagerOutput:
+        # What inductor's codegen_and_compile does before it lowers (layout optimisation aside).
+        cfx.view_to_reshape(gm)
+        with torch.no_grad():
+            fake_mode = cfx.fake_tensor_prop(gm, example_inputs)
+        with virtualized.set_fake_mode(fake_mode or fake_context(example_inputs)):
+            cfx._recursive_post_grad_passes(gm, is_inference=bool(k.get("is_inference", False)))
+        return EagerOutput(gm)
+
+    cfx._compile_fx_inner = functools.wraps(orig)(post_grad_only)
+    try:
+        yield
+    finally:
+        cfx._compile_fx_inner = orig
 
 
 def compiled_source(fn: Any) -> tuple[str, dict[str, Any], Any] | None:

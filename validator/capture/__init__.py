@@ -155,7 +155,11 @@ def _make_apply(rec: Recorder, orig: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextlib.contextmanager
 def capture(
-    *, fallback_random: bool = True, extra_config: dict[str, Any] | None = None, index_rewrites: bool = True
+    *,
+    fallback_random: bool = True,
+    extra_config: dict[str, Any] | None = None,
+    index_rewrites: bool = True,
+    lower: bool = True,
 ) -> Iterator[Trace]:
     """Record the passes of every inductor compile that happens inside the block.
 
@@ -163,6 +167,9 @@ def capture(
     scheduling is recorded too (``trace.index_rewrites``), for the symbolic checker. Each lowered
     graph's fusion result is recorded on its ``GraphRecord.schedule`` (through the post-fusion
     hook, wrapping any pass already installed there).
+
+    With ``lower=False`` the compile stops after the post-grad passes and the compiled function
+    runs the final FX graph eagerly: no kernels are built, and no lowering step is checked.
 
     Inductor's FX-graph and AOT-autograd caches are switched off (a hit skips every pass).
     ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
@@ -182,7 +189,9 @@ def capture(
         {"fallback_random": fallback_random, _compat.POST_FUSION_HOOK: fusion, **(extra_config or {})}
     )
     try:
-        with _compat.config_patches(patches):
+        with _compat.config_patches(patches), contextlib.ExitStack() as stack:
+            if not lower:
+                stack.enter_context(_compat.skip_lowering())
             _install(rec, patch, trace)
             if index_rewrites:
                 _install_index(idx, patch, trace)

@@ -406,10 +406,13 @@ class Recorder:
             step.info["not_run"] = f"compiled artifact {type(output_code).__name__} exposes no callable"
             return
         compiled = getattr(output_code, attr)
-        rec.compiled = compiled
-        step.changed = True
-        step.before = lin.version
-        step.after = compiled
+        if getattr(output_code, "lowering_skipped", False):
+            step.info["not_run"] = "lowering skipped: only the FX passes were compiled"
+        else:
+            rec.compiled = compiled
+            step.changed = True
+            step.before = lin.version
+            step.after = compiled
 
         @functools.wraps(compiled)
         def capture_inputs(args: list[Any]) -> Any:

@@ -55,16 +55,18 @@ def localize(
     options: CheckOptions | None = None,
     progress: Callable[[int, int, Step], None] | None = None,
     symbolic: SymbolicResult | None = None,
+    only: Callable[[Step], bool] | None = None,
 ) -> Localization:
     """Check every changed leaf step; blame the first that diverges, down to a node.
 
     ``symbolic`` attaches proof obligations to their steps; a refuted one makes its step diverge.
+    ``only`` restricts the check to the leaf steps it accepts (the others count as unchecked).
     """
     checker = Checker(trace, options)
     if checker.options.other_devices:
         trace.steps += device_steps(trace, checker)
     loc = Localization()
-    leaves = [s for s in trace.steps if s.is_leaf and s.changed]
+    leaves = [s for s in trace.steps if s.is_leaf and s.changed and (only is None or only(s))]
     by_index: dict[int, StepVerdict] = {}
     for i, step in enumerate(leaves):
         if progress is not None:

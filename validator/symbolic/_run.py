@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import torch
@@ -35,14 +36,19 @@ def _cuda_graphs(trace: Trace) -> frozenset[str]:
     )
 
 
-def check_trace(trace: Trace, options: SymbolicOptions | None = None) -> SymbolicResult:
-    """Prove (or refute with a replayed counterexample) every obligation of ``trace``."""
+def check_trace(
+    trace: Trace, options: SymbolicOptions | None = None, steps: Collection[int] | None = None
+) -> SymbolicResult:
+    """Prove (or refute with a replayed counterexample) every obligation of ``trace``.
+
+    ``steps`` limits the graph-step obligations to those step indices.
+    """
     opts = options or SymbolicOptions()
     result = SymbolicResult()
     t0 = time.perf_counter()
     if opts.graph_steps:
         for step in trace.steps:
-            if not (step.is_leaf and step.changed):
+            if not (step.is_leaf and step.changed) or (steps is not None and step.index not in steps):
                 continue
             try:
                 result.obligations += graph_obligations(step, timeout_ms=opts.timeout_ms)
