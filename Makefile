@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean browser
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,7 +20,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fxtv demo
 
-test: $(STAMP)
+# Chromium renders the HTML report in tests/test_html_report.py; without it that test is skipped.
+browser:
+	@command -v chromium >/dev/null || (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) || echo "chromium not installed: the browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -1,6 +1,7 @@
 """The ``fxtv`` command line.
 
-    fxtv check FILE.py[:NAME] [--json PATH] [--repro PATH] [--dynamic] [--training] [--trials N] [--no-special]
+    fxtv check FILE.py[:NAME] [--json PATH] [--html PATH] [--repro PATH] [--dynamic] [--training]
+               [--trials N] [--no-special]
     fxtv demo [--pass NAME] [--json PATH]
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
@@ -108,6 +109,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         report.write_json(args.json)
         console.print(f"[dim]JSON report written to {args.json}[/dim]")
+    if args.html:
+        report.write_html(args.html)
+        console.print(f"[dim]HTML report written to {args.html}[/dim]")
     if args.repro and report.guilty is not None:
         try:
             report.write_repro(args.repro)
@@ -176,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("check", help="validate a program defined in a Python file")
     c.add_argument("target", help="FILE.py[:NAME]")
     c.add_argument("--json", help="write the machine-readable report here")
+    c.add_argument("--html", help="write a self-contained HTML report (graphs side by side) here")
     c.add_argument("--repro", help="on a divergence of an FX step, write a shrunk torch-only repro script here")
     c.add_argument("--dynamic", action="store_true", help="compile with dynamic=True")
     c.add_argument("--training", action="store_true", help="also compile and check the backward")

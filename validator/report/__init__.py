@@ -1,7 +1,20 @@
-"""Reports: the Report object (JSON for research), its terminal rendering, standalone repro scripts."""
+"""Reports: the Report object (JSON for research), its terminal and HTML renderings, standalone repro scripts."""
 
+from ._html import html_page, render_html, report_section
 from ._model import EXIT_DIVERGED, EXIT_EQUIVALENT, EXIT_ERROR, Report
-from ._repro import write_repro
+from ._repro import Repro, build_repro, write_repro
 from ._terminal import render
 
-__all__ = ["EXIT_DIVERGED", "EXIT_EQUIVALENT", "EXIT_ERROR", "Report", "render", "write_repro"]
+__all__ = [
+    "EXIT_DIVERGED",
+    "EXIT_EQUIVALENT",
+    "EXIT_ERROR",
+    "Repro",
+    "Report",
+    "build_repro",
+    "html_page",
+    "render",
+    "render_html",
+    "report_section",
+    "write_repro",
+]

@@ -100,6 +100,12 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str))
 
+    def write_html(self, path: str | Path) -> None:
+        """A self-contained HTML page (docs/html-report.md): the trace, the guilty step, its graphs."""
+        from ._html import render_html  # _html imports this module
+
+        Path(path).write_text(render_html(self), encoding="utf-8")
+
     def write_repro(self, path: str | Path) -> Path:
         """A standalone torch-only script reproducing the guilty FX step, shrunk (see ``_repro``)."""
         return write_repro(self, path)

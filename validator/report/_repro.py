@@ -22,6 +22,7 @@ import importlib
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,8 +161,31 @@ def repro_source(pair: ShrunkPair, header: Sequence[str]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+@dataclass(frozen=True)
+class Repro:
+    """A shrunk before/after pair of a guilty step, and the script that replays it."""
+
+    pair: ShrunkPair
+    source: str
+
+    @property
+    def nodes(self) -> tuple[int, int]:
+        """(before, after) node counts of the shrunk graphs, placeholders and output aside."""
+        return self.pair.nodes
+
+    def write(self, path: str | Path) -> Path:
+        out = Path(path)
+        out.write_text(self.source)
+        return out
+
+
 def write_repro(report: Report, path: str | Path) -> Path:
     """Write a standalone, shrunk repro script of ``report``'s guilty FX step to ``path``."""
+    return build_repro(report).write(path)
+
+
+def build_repro(report: Report) -> Repro:
+    """Shrink ``report``'s guilty FX step and render the standalone script (see ``write_repro``)."""
     g = report.guilty
     if g is None:
         raise ValueError("the report has no guilty step: nothing to reproduce")
@@ -190,9 +214,7 @@ def write_repro(report: Report, path: str | Path) -> Path:
         header.append(f"first diverging node: {blame.first_diverging} = {blame.op} (counterpart {blame.counterpart})")
     if not pair.mismatches:
         header.append("WARNING: the pair did not diverge when this script was written")
-    out = Path(path)
-    out.write_text(repro_source(pair, header))
-    return out
+    return Repro(pair, repro_source(pair, header))
 
 
 # ------------------------------------------------------------------ the script's runtime
