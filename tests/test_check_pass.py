@@ -1,0 +1,117 @@
+"""check_pass: what a pass author gets for a correct pass, a faulty one, a replacement, and a
+pass that never fires."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch._inductor.pattern_matcher import CallFunction, KeywordArg, PatternMatcherPass, register_graph_pattern
+
+from passes import get_pass
+from validator.passcheck import Replacement, check_pass, prove_replacement
+
+aten = torch.ops.aten
+
+
+def test_correct_pass_over_generated_programs_raises_no_alarm() -> None:
+    p = get_pass("fold_mul_one")
+    r = check_pass(p, stage=p.info.hook, corpus=("generated",), trials=40)
+    gen = [x for x in r.programs if x.origin in ("generated", "targeted")]
+    assert len(gen) == 40 and len({x.source for x in gen}) == 40
+    assert r.verdict == "equivalent" and r.failures == []
+    assert sum(1 for x in gen if x.fired) >= 10  # the trigger is planted into programs
+    assert all(x.verdict in ("equivalent", "not-fired") for x in gen)
+
+
+def test_faulty_pass_is_caught_on_a_shrunk_generated_program(tmp_path: Path) -> None:
+    p = get_pass("mul_zero_fold")
+    r = check_pass(p, stage=p.info.hook, corpus=("generated",), trials=20, shrink_seconds=20)
+    assert r.verdict == "diverged" and not r.ok
+    (f,) = r.failures
+    assert f.smallest.origin in ("generated", "targeted") and f.smallest.source is not None
+    assert len(f.smallest.source.splitlines()) - 2 <= 3  # shrunk to a couple of ops
+    assert f.repro is not None and max(f.repro.nodes) <= 10
+    assert "post_grad_custom_post_pass" in (f.smallest.guilty or "")
+    script = f.write_repro(tmp_path / "repro.py")
+    assert subprocess.run([sys.executable, str(script)], capture_output=True).returncode == 1
+    assert "DIVERGED" in r.summary()
+
+
+def _mm_add(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.mm(a, b) + c
+
+
+def _addmm(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.addmm(c, a, b)
+
+
+def _addmm_swapped(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.addmm(c, b, a)
+
+
+_EX = (torch.randn(4, 4), torch.randn(4, 4), torch.randn(4, 4))
+
+
+def test_replacement_pair_is_proved_and_fires_on_targeted_programs() -> None:
+    r = check_pass(Replacement(_mm_add, _addmm, _EX), corpus=("generated",), trials=15)
+    assert r.hook == "post_grad_custom_pre_pass"
+    (proof,) = r.proofs
+    assert proof.verdict == "proved", proof.lines()
+    assert {o.kind for o in proof.obligations} >= {"shape", "stride"}
+    assert len(proof.variants) >= 8  # shapes x dtypes
+    assert r.verdict == "equivalent"
+    assert sum(x.fired for x in r.programs if x.origin == "targeted") >= 5
+
+
+def test_swapped_replacement_is_refuted_and_shrunk() -> None:
+    proof = prove_replacement(Replacement(_mm_add, _addmm_swapped, _EX))
+    assert proof.verdict == "refuted" and proof.diverged
+    r = check_pass(Replacement(_mm_add, _addmm_swapped, _EX), corpus=("generated",), trials=10, shrink_seconds=15)
+    assert r.verdict == "diverged"
+    assert any("pattern" in (f.smallest.guilty or "") for f in r.failures)
+    assert all(f.repro is not None and max(f.repro.nodes) <= 10 for f in r.failures)
+
+
+def test_pattern_matcher_pass_targets_its_own_patterns() -> None:
+    pmp = PatternMatcherPass()
+
+    @register_graph_pattern(CallFunction(aten.mul.Tensor, KeywordArg("x"), KeywordArg("y")), pass_dict=pmp)
+    def _mul_to_mul(match, x, y):  # type: ignore[no-untyped-def]
+        def repl(x, y):  # type: ignore[no-untyped-def]
+            return aten.mul.Tensor(y, x)
+
+        match.replace_by_example(repl, [x, y])
+
+    r = check_pass(pmp, stage="post_grad", corpus=("generated",), trials=10)
+    assert r.kind == "pattern_matcher"
+    assert r.verdict == "equivalent"
+    assert sum(x.fired for x in r.programs) >= 5
+
+
+def test_a_pass_that_never_fires_is_a_warning_not_a_pass() -> None:
+    def nothing(graph: torch.fx.Graph) -> None:
+        return None
+
+    r = check_pass(nothing, corpus=("generated",), trials=5)
+    assert r.verdict == "never-fired" and r.ok
+    assert any("never fired" in w for w in r.warnings)
+    assert all(x.verdict == "not-fired" for x in r.programs)
+
+
+def test_given_programs_and_bad_arguments() -> None:
+    def two_x(x: torch.Tensor) -> torch.Tensor:
+        return x * 2.0 + 1
+
+    p = get_pass("mul_two_to_add")
+    r = check_pass(p, stage=p.info.hook, corpus=[(two_x, (torch.randn(3, 4),))])
+    assert [x.name for x in r.programs] == ["trigger", "two_x"] and r.verdict == "equivalent"
+    with pytest.raises(ValueError, match="unknown stage"):
+        check_pass(p, stage="lowering", corpus=())
+    with pytest.raises(ValueError, match="ATen"):
+        check_pass(Replacement(_mm_add, _addmm, _EX), stage="pre_grad", corpus=())
+    with pytest.raises(TypeError, match="not a pass"):
+        check_pass(42, corpus=())
