@@ -115,3 +115,25 @@ def test_given_programs_and_bad_arguments() -> None:
         check_pass(Replacement(_mm_add, _addmm, _EX), stage="pre_grad", corpus=())
     with pytest.raises(TypeError, match="not a pass"):
         check_pass(42, corpus=())
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "code"),
+    [
+        ('from passes import get_pass\ncustom_pass = get_pass("fold_mul_one")\n', ["--stage", "joint"], 0),
+        (
+            'from passes import get_pass\ncustom_pass = get_pass("mul_zero_fold")\n',
+            ["--stage", "post_grad_custom_post_pass"],
+            1,
+        ),
+        ("def custom_pass(graph):\n    return None\n", [], 3),
+    ],
+)
+def test_cli_check_pass_exit_codes(tmp_path: Path, source: str, args: list[str], code: int) -> None:
+    from validator.cli import main
+
+    (tmp_path / "p.py").write_text(source)
+    argv = ["check-pass", str(tmp_path / "p.py"), "--programs", "5", "--no-zoo", "--shrink-seconds", "5"]
+    assert main([*argv, *args, "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]) == code
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    assert '"schema": "fxtv-pass-report/1"' in (tmp_path / "r.json").read_text()

@@ -4,13 +4,19 @@
     report = validate(model, x)           # one compile, every pass captured and checked
     report.guilty_step, report.exit_code  # the first pass that changed the results
 
+    from validator import check_pass
+    report = check_pass(my_pass, stage="post_grad", trials=200)   # a custom pass over a corpus
+    print(report.summary())
+
 Pipeline packages: ``capture`` (record passes), ``numeric`` (run both sides of a step against a
-float64 oracle), ``localize`` (first diverging step, then node), ``report`` (terminal, JSON).
+float64 oracle), ``localize`` (first diverging step, then node), ``report`` (terminal, JSON, HTML, repro scripts); ``corpus`` (random programs) and
+``passcheck`` (one custom pass over a corpus) serve pass authors.
 """
 
 __version__ = "0.1.0"
 
 from ._api import UsageError, validate
+from .passcheck import PassReport, Replacement, check_pass
 from .report import Report
 
-__all__ = ["Report", "UsageError", "__version__", "validate"]
+__all__ = ["PassReport", "Replacement", "Report", "UsageError", "__version__", "check_pass", "validate"]

@@ -2,6 +2,8 @@
 
     fxtv check FILE.py[:NAME] [--json PATH] [--html PATH] [--repro PATH] [--dynamic] [--training]
                [--trials N] [--no-special]
+    fxtv check-pass FILE.py[:NAME] [--stage STAGE] [--programs N] [--no-zoo] [--lower] [--json PATH]
+                    [--html PATH] [--repro-dir DIR]
     fxtv demo [--pass NAME] [--json PATH]
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
@@ -11,6 +13,10 @@ validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()``
 returning one) -- or ``NAME_inputs`` / ``make_NAME_inputs()`` when several programs share a
 file. An optional ``fxtv_options = {"dynamic": True, "training": False}`` sets the defaults.
 Exit codes: 0 every step equivalent, 1 a divergence was found, 2 usage or tool error.
+
+``check-pass`` imports FILE.py and checks the object NAME (default ``custom_pass``) with
+``validator.check_pass``. Exit codes: 0 no divergence, 1 a divergence, 2 usage error, 3 the pass
+never fired (nothing of it was checked).
 """
 
 from __future__ import annotations
@@ -31,17 +37,17 @@ from .report import EXIT_ERROR, Report, render
 console = Console(width=None if sys.stdout.isatty() else 140)
 
 
-def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
+def _import(path: Path) -> Any:
+    """Import a user's file as a module (its directory on sys.path while it runs)."""
     from ._api import UsageError
 
-    path_s, _, name = spec.partition(":")
-    path = Path(path_s)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     mod_spec = importlib.util.spec_from_file_location(f"fxtv_user_{path.stem}", path)
     if mod_spec is None or mod_spec.loader is None:
         raise UsageError(f"cannot import {path}")
     module = importlib.util.module_from_spec(mod_spec)
+    sys.modules[mod_spec.name] = module  # Dynamo looks functions' modules up when it inlines them
     sys.path.insert(0, str(path.parent.resolve()))
     try:
         mod_spec.loader.exec_module(module)
@@ -49,6 +55,15 @@ def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
         raise UsageError(f"importing {path} failed: {type(e).__name__}: {e}") from e
     finally:
         sys.path.pop(0)
+    return module
+
+
+def _load(spec: str) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
+    from ._api import UsageError
+
+    path_s, _, name = spec.partition(":")
+    path = Path(path_s)
+    module = _import(path)
     name = name or "model"
     fn = getattr(module, name, None)
     if fn is None or not callable(fn):
@@ -119,6 +134,42 @@ def cmd_check(args: argparse.Namespace) -> int:
         except NotImplementedError as e:
             console.print(f"[yellow]no repro: {e}[/yellow]")
     return report.exit_code
+
+
+def cmd_check_pass(args: argparse.Namespace) -> int:
+    from ._api import UsageError
+    from .passcheck import check_pass
+
+    path_s, _, name = args.target.partition(":")
+    module = _import(Path(path_s))
+    name = name or "custom_pass"
+    if not hasattr(module, name):
+        raise UsageError(f"{path_s} defines no {name!r} (fxtv check-pass FILE.py[:NAME]; default name 'custom_pass')")
+    corpus = ("generated",) if args.no_zoo else ("zoo", "generated")
+    try:
+        report = check_pass(
+            getattr(module, name),
+            stage=args.stage,
+            corpus=corpus,
+            trials=args.programs,
+            max_ops=args.max_ops,
+            lower=args.lower,
+            shrink_seconds=args.shrink_seconds,
+        )
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from e
+    console.print(report.summary(), markup=False, highlight=False)
+    if args.json:
+        report.write_json(args.json)
+    if args.html:
+        report.write_html(args.html)
+    if args.repro_dir:
+        out = Path(args.repro_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for i, f in enumerate(report.failures):
+            if f.repro is not None:
+                console.print(f"repro of {f.signature}: {f.write_repro(out / f'repro_{i}.py')}", markup=False)
+    return {"diverged": 1, "never-fired": 3}.get(report.verdict, 0)
 
 
 def cmd_passes(args: argparse.Namespace) -> int:
@@ -202,6 +253,18 @@ def main(argv: list[str] | None = None) -> int:
         "lowering, fusion or codegen feature (default on)",
     )
     c.set_defaults(func=cmd_check)
+    cp = sub.add_parser("check-pass", help="validate one custom pass over the zoo and generated programs")
+    cp.add_argument("target", help="FILE.py[:NAME], NAME a pass, a PatternMatcherPass or Replacement(s)")
+    cp.add_argument("--stage", default="post_grad", help="pre_grad, joint, post_grad or a hook name")
+    cp.add_argument("--programs", type=int, default=200, help="generated programs (default 200)")
+    cp.add_argument("--max-ops", type=int, default=6, help="ops per generated program (default 6)")
+    cp.add_argument("--no-zoo", action="store_true", help="generated programs only")
+    cp.add_argument("--lower", action="store_true", help="also lower and codegen (builds kernels: slower)")
+    cp.add_argument("--shrink-seconds", type=float, default=60.0, help="compile budget per shrink (default 60)")
+    cp.add_argument("--json", help="write the pass report's JSON here")
+    cp.add_argument("--html", help="write a self-contained HTML page here")
+    cp.add_argument("--repro-dir", help="write one standalone repro script per divergence into this directory")
+    cp.set_defaults(func=cmd_check_pass)
     d = sub.add_parser("demo", help="bundled models compiled with a bundled faulty pass")
     d.add_argument("--pass", dest="pass_name", default=None, help="faulty pass to install (default: all, one by one)")
     d.add_argument("--json", help="write the demo's reports (a list) here")

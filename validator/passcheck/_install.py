@@ -149,5 +149,6 @@ def _register(replacements: Sequence[Replacement]) -> Any:
             pmp,
             extra_check=r.extra_check or (lambda match: True),
             scalar_workaround=dict(r.scalar_workaround) or None,
+            pattern_name=r.name,  # names its steps in the trace
         )
     return pmp

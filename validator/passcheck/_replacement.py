@@ -69,7 +69,10 @@ class ReplacementProof:
             f"{sum(v.check.verdict == EQUIVALENT for v in self.variants)}/{len(self.variants)} variants agree"
         ]
         out += [f"  refuted {o.kind} {o.subject}: {o.before} != {o.after}" for o in self.refuted]
-        for v in self.diverged:
+        bad = self.diverged
+        if len(bad) > 3:
+            out.append(f"  ... {len(bad) - 3} more diverging variants")
+        for v in bad[:3]:
             t = v.check.first_failure
             if t is not None:
                 m = t.mismatches[0]

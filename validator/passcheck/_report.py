@@ -133,3 +133,9 @@ class PassReport:
 
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str))
+
+    def write_html(self, path: str | Path) -> None:
+        """A self-contained page: corpus figures, proofs, each divergence with its full report."""
+        from ._html import render_pass_html  # the page imports this module
+
+        Path(path).write_text(render_pass_html(self))

@@ -1,6 +1,6 @@
 """Reports: the Report object (JSON for research), its terminal and HTML renderings, standalone repro scripts."""
 
-from ._html import html_page, render_html, report_section
+from ._html import badge, html_page, render_html, report_section
 from ._model import EXIT_DIVERGED, EXIT_EQUIVALENT, EXIT_ERROR, Report
 from ._repro import Repro, build_repro, write_repro
 from ._terminal import render
@@ -11,6 +11,7 @@ __all__ = [
     "EXIT_ERROR",
     "Repro",
     "Report",
+    "badge",
     "build_repro",
     "html_page",
     "render",

@@ -41,6 +41,10 @@ VERDICT_COLOUR = {
     NOT_RUN: YELLOW,
     "mixed": YELLOW,
     UNCHANGED: GREY,
+    # check_pass pages: proof verdicts, and a pass that never fired (a warning)
+    "refuted": RED,
+    "proved": GREEN,
+    "never-fired": YELLOW,
 }
 
 CSS = f"""
