@@ -7,7 +7,8 @@ programs (default 200; random, plus programs planted with the pass's trigger); a
 false alarm. For every faulty pass in ``passes.FAULTY_PASSES``: ``check_pass`` on
 ``--faulty-trials`` programs (default 100); "caught" means a divergence of the pass's own step,
 with the generated program Hypothesis shrank and the node counts of the delta-debugged repro of
-the guilty step. Prints one row per pass, time per program (median), and totals.
+the guilty step. ``--random-only`` plants nothing: what purely random programs catch. Prints
+one row per pass, time per program (median), and totals.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--faulty-trials", type=int, default=100)
     ap.add_argument("--shrink-seconds", type=float, default=30.0)
+    ap.add_argument("--random-only", action="store_true", help="plant no trigger or pattern in generated programs")
     args = ap.parse_args()
     t0 = time.perf_counter()
     totals = {"correct_programs": 0, "alarms": 0, "faulty": 0, "caught_generated": 0, "caught_any": 0}
@@ -59,7 +61,12 @@ def main() -> None:
             if args.names and p.name not in args.names:
                 continue
             r = check_pass(
-                p, stage=p.info.hook, corpus=("generated",), trials=trials, shrink_seconds=args.shrink_seconds
+                p,
+                stage=p.info.hook,
+                corpus=("generated",),
+                trials=trials,
+                shrink_seconds=args.shrink_seconds,
+                targeted=not args.random_only,
             )
             print(_row(r, faulty), flush=True)
             if faulty:

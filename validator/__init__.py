@@ -8,9 +8,10 @@
     report = check_pass(my_pass, stage="post_grad", trials=200)   # a custom pass over a corpus
     print(report.summary())
 
-Pipeline packages: ``capture`` (record passes), ``numeric`` (run both sides of a step against a
-float64 oracle), ``localize`` (first diverging step, then node), ``report`` (terminal, JSON, HTML, repro scripts); ``corpus`` (random programs) and
-``passcheck`` (one custom pass over a corpus) serve pass authors.
+Pipeline packages: ``capture`` (record passes), ``symbolic`` (Z3 proofs), ``numeric`` (run both
+sides of a step against a float64 oracle), ``localize`` (first diverging step, then node),
+``report`` (terminal, JSON, HTML, repro scripts). For pass authors: ``corpus`` (random programs)
+and ``passcheck`` (one custom pass over a corpus).
 """
 
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ import torch
 from hypothesis import strategies as st
 
 from ._builder import DIMS, Builder, Draw
+from ._builder import INPUT_DTYPES as INPUT_FLOATS
 from ._ops import OpSpec
 
 Kind = Callable[[Draw, Builder, OpSpec], None]
@@ -64,7 +65,8 @@ def _binary(draw: Draw, b: Builder, op: OpSpec) -> None:
     x = b.pick(draw)
     if x is not None:
         y = _second(draw, b, x)
-        b.emit(op.name, op.expr.format(x=x, y=y), [x, y])
+        c = draw(st.sampled_from(op.consts)) if op.consts else None
+        b.emit(op.name, op.expr.format(x=x, y=y, c=c), [x, y])
 
 
 def _reduce(draw: Draw, b: Builder, op: OpSpec) -> None:
@@ -195,6 +197,29 @@ def _addmm(draw: Draw, b: Builder, op: OpSpec) -> None:
     b.emit(op.name, op.expr.format(b=bias, x=x, y=y), [bias, x, y])
 
 
+def _conv2d(draw: Draw, b: Builder, op: OpSpec) -> None:
+    """An NCHW activation (from the pool, or a new input), a new weight and bias."""
+    x = b.pick(draw, lambda t: t.dim() == 4 and t.is_floating_point()) if draw(st.booleans()) else None
+    if x is None:
+        x = b.new_input((1, draw(st.sampled_from((3, 1, 2))), 4, 4), draw(st.sampled_from(INPUT_FLOATS)))
+    c, dtype = b.shape(x)[1], b.env[x].dtype
+    k, out = draw(st.sampled_from((1, 3))), draw(st.sampled_from((2, 4)))
+    w, bias = b.new_input((out, c, k, k), dtype), b.new_input((out,), dtype)
+    b.emit(op.name, op.expr.format(x=x, w=w, b=bias, padding=k // 2), [x, w, bias])
+
+
+def _index_put(draw: Draw, b: Builder, op: OpSpec) -> None:
+    """Index along dim 0 with repeated indices (so accumulate matters), values of the row shape."""
+    x = b.pick(draw, lambda t: t.dim() >= 1 and t.is_floating_point())
+    if x is None:
+        return
+    shape = b.shape(x)
+    n = draw(st.integers(1, 4))
+    i = b.new_input((n,), torch.int64, index_bound=shape[0])
+    v = b.new_input((n, *shape[1:]), b.env[x].dtype)
+    b.emit(op.name, op.expr.format(x=x, i=i, v=v, accumulate=draw(st.booleans())), [x, i, v])
+
+
 def _cast(draw: Draw, b: Builder, op: OpSpec) -> None:
     x = b.pick(draw)
     if x is not None:
@@ -220,4 +245,6 @@ KINDS: dict[str, Kind] = {
     "matmul": _matmul,
     "addmm": _addmm,
     "cast": _cast,
+    "conv2d": _conv2d,
+    "index_put": _index_put,
 }

@@ -27,6 +27,7 @@ def check_pass(
     trials: int = 200,
     max_ops: int = 6,
     lower: bool = False,
+    targeted: bool = True,
     shrink_seconds: float = 60.0,
     symbolic: bool = True,
     random_trials: int = 2,
@@ -50,7 +51,8 @@ def check_pass(
     guilty step by delta debugging into a standalone repro.
 
     With ``lower=False`` (default) compiles stop after the post-grad passes, which skips building
-    kernels; ``lower=True`` also checks lowering + codegen downstream of the pass.
+    kernels; ``lower=True`` also checks lowering + codegen downstream of the pass. With
+    ``targeted=False`` generated programs are purely random (nothing is planted in them).
     """
     t0 = time.perf_counter()
     user = UserPass(pass_, stage)
@@ -92,7 +94,7 @@ def check_pass(
             by_sig[signature(res)] = Failure(signature(res), res, res)
 
     if "generated" in [c for c in corpus if isinstance(c, str)]:
-        strategy = programs(default_ops(), max_ops=max_ops, targets=targets)
+        strategy = programs(default_ops(), max_ops=max_ops, targets=targets if targeted else ())
         counter = iter(range(10**9))
 
         def check_generated(p: Program) -> ProgramResult:
