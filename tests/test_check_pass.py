@@ -137,3 +137,33 @@ def test_cli_check_pass_exit_codes(tmp_path: Path, source: str, args: list[str],
     assert main([*argv, *args, "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]) == code
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert '"schema": "fxtv-pass-report/1"' in (tmp_path / "r.json").read_text()
+
+
+def _broken_later_pass(graph: torch.fx.Graph) -> None:
+    """Stands for a later inductor pass with a bug: add(a, a) -> a * 3."""
+    for n in list(graph.nodes):
+        if n.op == "call_function" and n.target is aten.add.Tensor and len(n.args) == 2 and n.args[0] is n.args[1]:
+            with graph.inserting_before(n):
+                m = graph.call_function(aten.mul.Tensor, (n.args[0], 3.0))
+            m.meta.update(n.meta)
+            n.replace_all_uses_with(m)
+            graph.erase_node(n)
+
+
+def test_downstream_divergence_is_the_pass_s_only_without_it_the_program_agrees() -> None:
+    p = get_pass("mul_two_to_add")  # correct: x * 2 -> x + x, which the later pass then breaks
+
+    def only_through_the_pass(x: torch.Tensor) -> torch.Tensor:
+        return x * 2.0
+
+    def broken_anyway(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x * 2.0 + (y + y)
+
+    x, y = torch.randn(4, 4), torch.randn(4, 4)
+    with torch._inductor.config.patch(post_grad_custom_post_pass=_broken_later_pass):
+        r = check_pass(p, stage="post_grad", corpus=[(only_through_the_pass, (x,)), (broken_anyway, (x, y))])
+    by_name = {res.name: res for res in r.programs}
+    fed = by_name["only_through_the_pass"]
+    assert fed.verdict == "diverged" and fed.downstream and "post_grad_custom_post_pass" in (fed.guilty or "")
+    anyway = by_name["broken_anyway"]
+    assert anyway.verdict == "equivalent" and "with or without the pass" in (anyway.note or "")
