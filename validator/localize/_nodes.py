@@ -60,12 +60,17 @@ def op_name(n: torch.fx.Node) -> str:
     return n.op
 
 
-def _edited(a: torch.fx.Node, b: torch.fx.Node) -> bool:
-    def names(x: object) -> object:
-        return torch.fx.node.map_arg(x, lambda m: m.name)  # type: ignore[arg-type,type-var]
+def _edited(a: torch.fx.Node, b: torch.fx.Node, renamed: dict[str, str]) -> bool:
+    """``a`` (after) differs from ``b`` (before) beyond the step's replacements: a user of a
+    replaced node that now reads its replacement was not edited by the pass."""
+
+    def names(x: object, rename: dict[str, str]) -> object:
+        return torch.fx.node.map_arg(x, lambda m: rename.get(m.name, m.name))  # type: ignore[arg-type,type-var]
 
     return a.op == b.op and (
-        a.target != b.target or names(a.args) != names(b.args) or names(a.kwargs) != names(b.kwargs)
+        a.target != b.target
+        or names(a.args, {}) != names(b.args, renamed)
+        or names(a.kwargs, {}) != names(b.kwargs, renamed)
     )
 
 
@@ -117,16 +122,20 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch 
     a_nodes = {n.name: n for n in after.graph.nodes}
     new_for_old = dict(step.replaced)
     old_for_new: dict[str, str] = {}
+    renamed: dict[str, str] = {}
     for old, new in new_for_old.items():
         # follow chains old -> mid -> new made within the step
         while new in new_for_old and new_for_old[new] != new:
             new = new_for_old[new]
         old_for_new.setdefault(new, old)
+        renamed[old] = new
     created = {n for n in a_nodes if n not in b_nodes}
     removed = [(n, op_name(b_nodes[n])) for n in b_nodes if n not in a_nodes]
     # a node the pass edited in place (new target or arguments) keeps its name: list it too, as its
     # effect may reach other nodes only through a mutation, which FX edges do not show
-    rewritten = [(n, op_name(a_nodes[n])) for n in a_nodes if n in b_nodes and _edited(a_nodes[n], b_nodes[n])]
+    rewritten = [
+        (n, op_name(a_nodes[n])) for n in a_nodes if n in b_nodes and _edited(a_nodes[n], b_nodes[n], renamed)
+    ]
     blame = NodeBlame(None, None, None, None, replaced_ops=removed, rewritten=rewritten)
     if a.error is not None:
         blame.note = f"after-graph raises: {a.error}"
