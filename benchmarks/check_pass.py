@@ -36,7 +36,7 @@ def _row(report: PassReport, faulty: bool) -> str:
         if f is None:
             cells.append("NOT CAUGHT")
         else:
-            ops = len(f.smallest.source.splitlines()) - 2 if f.smallest.source else None
+            ops = f.smallest.ops
             where = f.smallest.origin
             nodes = "/".join(map(str, f.repro.nodes)) if f.repro else f"no repro ({f.repro_error})"
             cells += [f"caught on {where}", f"smallest program {ops} ops", f"repro nodes {nodes}"]

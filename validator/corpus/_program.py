@@ -44,8 +44,10 @@ class Program:
 
     @property
     def source(self) -> str:
+        """The program as Python; a planted target is called by name, its origin in a comment."""
         args = ", ".join(i.name for i in self.inputs)
-        lines = [f"def program({args}):"]
+        lines = [f"# {name} = {_qualname(fn)}" for name, fn in self.namespace]
+        lines.append(f"def program({args}):")
         for s in self.statements:
             lhs = s.targets[0] if len(s.targets) == 1 else ", ".join(s.targets)
             lines.append(f"    {lhs} = {s.expr}")
@@ -69,3 +71,7 @@ class Program:
     def describe(self) -> str:
         shapes = ", ".join(f"{i.name}: {str(i.dtype).removeprefix('torch.')}{list(i.shape)}" for i in self.inputs)
         return f"{len(self.statements)} ops ({shapes})"
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"

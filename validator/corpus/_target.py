@@ -41,7 +41,15 @@ def plant(draw: Draw, b: Builder, target: Target) -> bool:
             args.append(repr(x))
             continue
         shape = tuple(rename[int(s)] for s in x.shape)
-        same = b.pick(draw, lambda t, s=shape, d=x.dtype: tuple(t.shape) == s and t.dtype == d)  # type: ignore[misc]
+        # Distinct operands: f(x, x) hides operand-order bugs.
+        taken = frozenset(id(b.env[a]) for a in args if a in b.env)
+
+        def fits(
+            t: torch.Tensor, s: tuple[int, ...] = shape, d: torch.dtype = x.dtype, used: frozenset[int] = taken
+        ) -> bool:
+            return tuple(t.shape) == s and t.dtype == d and id(t) not in used
+
+        same = b.pick(draw, fits)
         if same is not None and draw(st.booleans()):
             args.append(same)
         elif x.dtype.is_floating_point or x.dtype.is_complex:

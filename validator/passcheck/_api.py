@@ -56,9 +56,7 @@ def check_pass(
     """
     t0 = time.perf_counter()
     user = UserPass(pass_, stage)
-    opts = RunOptions(
-        lower=lower, random_trials=random_trials, special_values=special_values, symbolic=symbolic
-    )
+    opts = RunOptions(lower=lower, random_trials=random_trials, special_values=special_values, symbolic=symbolic)
     report = PassReport(user.name, user.hook, user.kind)
     for r in user.replacements:
         report.proofs.append(prove_replacement(r, random_trials=random_trials))
@@ -82,7 +80,14 @@ def check_pass(
         elif isinstance(item, ZooCase):
             _run_case(run, item)
         elif isinstance(item, Program):
-            run(item.fn(), item.make_inputs(), f"program {len(report.programs)}", "given", source=item.source)
+            run(
+                item.fn(),
+                item.make_inputs(),
+                f"program {len(report.programs)}",
+                "given",
+                source=item.source,
+                ops=len(item.statements),
+            )
         elif isinstance(item, tuple) and len(item) == 2 and callable(item[0]):
             fn, inputs = item
             run(fn, tuple(inputs), str(getattr(fn, "__name__", "fn")), "given")
@@ -100,7 +105,16 @@ def check_pass(
         def check_generated(p: Program) -> ProgramResult:
             name = f"generated #{next(counter)}"
             origin = "targeted" if "targeted" in p.tags else "generated"
-            return check_program(user, p.fn(), p.make_inputs(), name=name, origin=origin, options=opts, source=p.source)
+            return check_program(
+                user,
+                p.fn(),
+                p.make_inputs(),
+                name=name,
+                origin=origin,
+                options=opts,
+                source=p.source,
+                ops=len(p.statements),
+            )
 
         def seen(res: ProgramResult) -> None:
             report.programs.append(res)

@@ -40,6 +40,7 @@ class ProgramResult:
     downstream: bool = False  # the divergence is in a later step the pass's output fed
     note: str | None = None
     source: str | None = None  # a generated program's code
+    ops: int | None = None  # and its number of statements
     report: Report | None = None  # kept for divergences and errors only
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class ProgramResult:
             "downstream": self.downstream,
             "note": self.note,
             "source": self.source,
+            "ops": self.ops,
         }
 
 
@@ -98,12 +100,13 @@ def check_program(
     options: RunOptions,
     training: bool = False,
     source: str | None = None,
+    ops: int | None = None,
 ) -> ProgramResult:
     t0 = time.perf_counter()
     trace, error = _compile(user, fn, inputs, training, options.lower)
 
     def result(verdict: str, fired: int, **kw: Any) -> ProgramResult:
-        return ProgramResult(name, origin, verdict, fired, time.perf_counter() - t0, source=source, **kw)
+        return ProgramResult(name, origin, verdict, fired, time.perf_counter() - t0, source=source, ops=ops, **kw)
 
     report = Report(name, trace, None, training=training, inputs=[describe(x) for x in inputs], error=error)
     mine = [d for s in trace.steps if s.name == user.hook for d in _descendants(trace, s)]
