@@ -167,3 +167,14 @@ def test_downstream_divergence_is_the_pass_s_only_without_it_the_program_agrees(
     assert fed.verdict == "diverged" and fed.downstream and "post_grad_custom_post_pass" in (fed.guilty or "")
     anyway = by_name["broken_anyway"]
     assert anyway.verdict == "equivalent" and "with or without the pass" in (anyway.note or "")
+
+
+def test_a_capture_without_lowering_leaves_inductor_as_it_was() -> None:
+    import torch._inductor.compile_fx as cfx
+
+    from validator.capture import capture
+
+    before = cfx._compile_fx_inner
+    with capture(lower=False):
+        assert cfx._compile_fx_inner is not before
+    assert cfx._compile_fx_inner is before

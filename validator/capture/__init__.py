@@ -188,18 +188,19 @@ def capture(
     patches["torch._inductor.config"].update(
         {"fallback_random": fallback_random, _compat.POST_FUSION_HOOK: fusion, **(extra_config or {})}
     )
-    try:
-        with _compat.config_patches(patches), contextlib.ExitStack() as stack:
-            if not lower:
-                stack.enter_context(_compat.skip_lowering())
+    with _compat.config_patches(patches), contextlib.ExitStack() as stack:
+        if not lower:
+            stack.enter_context(_compat.skip_lowering())
+        try:
             _install(rec, patch, trace)
             if index_rewrites:
                 _install_index(idx, patch, trace)
             yield trace
-    finally:
-        patch.undo()
-        rec.active = idx.active = False
-        trace.tool_errors.extend(idx.errors + fusion.errors)
+        finally:
+            # before skip_lowering restores inductor's function: the capture wrapped its stand-in
+            patch.undo()
+            rec.active = idx.active = False
+            trace.tool_errors.extend(idx.errors + fusion.errors)
 
 
 def _store_schedule(trace: Trace, schedule: Schedule) -> None:
