@@ -61,12 +61,13 @@ def check_pass(
     for r in user.replacements:
         report.proofs.append(prove_replacement(r, random_trials=random_trials))
 
-    def run(fn: Any, inputs: tuple[Any, ...], name: str, origin: str, **kw: Any) -> ProgramResult:
-        res = check_program(user, fn, inputs, name=name, origin=origin, options=opts, **kw)
+    def record(res: ProgramResult) -> None:
         report.programs.append(res)
         if progress is not None:
             progress(res)
-        return res
+
+    def run(fn: Any, inputs: tuple[Any, ...], name: str, origin: str, **kw: Any) -> None:
+        record(check_program(user, fn, inputs, name=name, origin=origin, options=opts, **kw))
 
     targets = user.targets()
     for t in targets:
@@ -116,32 +117,21 @@ def check_pass(
                 ops=len(p.statements),
             )
 
-        def seen(res: ProgramResult) -> None:
-            report.programs.append(res)
-            if progress is not None:
-                progress(res)
-
         sweep = Sweep(check_generated, strategy, seed)
-        shrunk: set[str] = set()
-        for res in sweep.generate(trials, seen):
-            sig = signature(res) if res.verdict == DIVERGED else None
-            if sig is None or sig in shrunk:
-                continue
-            shrunk.add(sig)
-            smallest = sweep.shrink(sig, shrink_seconds, max_examples=max(50, trials)) or res
-            # A divergence also seen on a fixed program keeps that as where it was found.
-            by_sig.setdefault(sig, Failure(sig, res, smallest)).smallest = smallest
+        # Kinds already seen on a fixed program are shrunk too: a generated program is smaller.
+        for sig, found, smallest in sweep.explore(trials, shrink_seconds, set(), record):
+            by_sig.setdefault(sig, Failure(sig, found, smallest)).smallest = smallest
     for f in by_sig.values():
         _attach_repro(f)
         report.failures.append(f)
-    _warn(report, user)
+    _warn(report, bool(targets))
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _run_case(run: Callable[..., ProgramResult], case: ZooCase) -> None:
+def _run_case(run: Callable[..., None], case: ZooCase) -> None:
     fn, inputs = case.build()
-    run(fn, tuple(inputs), case.name, "zoo", training=case.training)
+    run(fn, tuple(inputs), case.name, "zoo", training=case.training, dynamic=case.dynamic)
 
 
 def _attach_repro(f: Failure) -> None:
@@ -153,11 +143,11 @@ def _attach_repro(f: Failure) -> None:
         f.repro_error = f"{type(e).__name__}: {e}"
 
 
-def _warn(report: PassReport, user: UserPass) -> None:
+def _warn(report: PassReport, has_targets: bool) -> None:
     if not report.fired:
         report.warnings.append(
             f"the pass never fired on {len(report.programs)} programs: nothing of it was checked"
-            + ("" if user.targets() else " (it has no pattern or trigger() to build programs around)")
+            + ("" if has_targets else " (it has no pattern or trigger() to build programs around)")
         )
     errors = [p for p in report.programs if p.verdict == "error"]
     if errors:

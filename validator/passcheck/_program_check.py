@@ -75,15 +75,15 @@ def _descendants(trace: Trace, step: Step) -> list[Step]:
     return out
 
 
-def _compile(user: UserPass | None, fn: Any, inputs: tuple[Any, ...], training: bool, lower: bool) -> tuple[
-    Trace, str | None
-]:
+def _compile(
+    user: UserPass | None, fn: Any, inputs: tuple[Any, ...], training: bool, dynamic: bool, lower: bool
+) -> tuple[Trace, str | None]:
     torch._dynamo.reset()
     error = None
     hooks = user.installed() if user is not None else contextlib.nullcontext()
     with hooks, capture(lower=lower) as trace:
         try:
-            _run(torch.compile(fn, backend="inductor"), _fresh(inputs), training)
+            _run(torch.compile(fn, backend="inductor", dynamic=dynamic), _fresh(inputs), training)
         except Exception as e:
             error = f"torch.compile failed: {type(e).__name__}: {e}"
     torch._dynamo.reset()
@@ -99,16 +99,19 @@ def check_program(
     origin: str,
     options: RunOptions,
     training: bool = False,
+    dynamic: bool = False,
     source: str | None = None,
     ops: int | None = None,
 ) -> ProgramResult:
     t0 = time.perf_counter()
-    trace, error = _compile(user, fn, inputs, training, options.lower)
+    trace, error = _compile(user, fn, inputs, training, dynamic, options.lower)
 
     def result(verdict: str, fired: int, **kw: Any) -> ProgramResult:
         return ProgramResult(name, origin, verdict, fired, time.perf_counter() - t0, source=source, ops=ops, **kw)
 
-    report = Report(name, trace, None, training=training, inputs=[describe(x) for x in inputs], error=error)
+    report = Report(
+        name, trace, None, dynamic=dynamic, training=training, inputs=[describe(x) for x in inputs], error=error
+    )
     mine = [d for s in trace.steps if s.name == user.hook for d in _descendants(trace, s)]
     fired = sum(1 for s in mine if s.pattern is not None) if user.is_pattern_pass else sum(
         1 for s in mine if s.changed and s.name == user.hook
@@ -133,7 +136,7 @@ def check_program(
     if g.step.index in leaves:
         return result(DIVERGED, fired, guilty=g.qualified_name, report=report)
     # Downstream: the pass's doing only if the compile without it agrees at that step.
-    control, control_error = _compile(None, fn, inputs, training, options.lower)
+    control, control_error = _compile(None, fn, inputs, training, dynamic, options.lower)
     same = [s for s in control.steps if control.qualified_name(s) == g.qualified_name and s.is_leaf and s.changed]
     if control_error is None and same:
         cloc = localize(control, opts, only=lambda s: s in same)

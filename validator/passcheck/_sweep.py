@@ -1,16 +1,19 @@
-"""Generated corpus: Hypothesis draws programs, every new one is compiled and checked, and each
-distinct divergence is searched again with Hypothesis's shrinker to a smallest program."""
+"""Generated corpus: Hypothesis draws programs, each new one is compiled and checked, and each
+new kind of divergence is shrunk by Hypothesis from the program that showed it.
+
+One ``@given`` run raises on the first divergence of a new kind, so Hypothesis shrinks that very
+failure; the run is then repeated with that kind known. Programs already checked are cached by
+their source, so a repeated run replays its earlier draws for free and goes on where it stopped.
+"""
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from ..corpus import Program
 from ..numeric import DIVERGED
@@ -31,11 +34,23 @@ def signature(r: ProgramResult) -> str:
     return f"{where}{g.step.name}: {kind}"
 
 
+class _NewDivergence(Exception):
+    pass
+
+
+@dataclass
+class _Shrinking:
+    sig: str
+    deadline: float
+    first: ProgramResult
+    smallest: ProgramResult
+
+
 @dataclass
 class Sweep:
     check: Check
     strategy: st.SearchStrategy[Program]
-    seed: int = 0
+    seed: int = 0  # the same seed draws the same programs
     cache: dict[str, ProgramResult] = field(default_factory=dict)
 
     def run_cached(self, p: Program) -> ProgramResult:
@@ -44,54 +59,80 @@ class Sweep:
             hit = self.cache[p.source] = self.check(p)
         return hit
 
-    def generate(self, count: int, progress: Callable[[ProgramResult], None] | None = None) -> list[ProgramResult]:
-        """Check ``count`` distinct programs (Hypothesis repeats some: repeats are not counted)."""
-        out: list[ProgramResult] = []
+    def explore(
+        self,
+        count: int,
+        shrink_seconds: float,
+        known: set[str],
+        progress: Callable[[ProgramResult], None] | None = None,
+    ) -> list[tuple[str, ProgramResult, ProgramResult]]:
+        """Check ``count`` distinct generated programs; for each divergence kind not in ``known``,
+        (kind, first program showing it, smallest program Hypothesis shrank it to). Shrinking
+        stops taking new programs after ``shrink_seconds``."""
+        generated: list[ProgramResult] = []
+        found: list[tuple[str, ProgramResult, ProgramResult]] = []
+        while True:
+            shrunk = self._run(count, shrink_seconds, known, generated, progress)
+            if shrunk is None:
+                return found
+            known.add(shrunk.sig)
+            found.append((shrunk.sig, shrunk.first, shrunk.smallest))
 
-        @_settings(max(2 * count, count + 20), (Phase.generate,))
+    def _run(
+        self,
+        count: int,
+        shrink_seconds: float,
+        known: set[str],
+        generated: list[ProgramResult],
+        progress: Callable[[ProgramResult], None] | None,
+    ) -> _Shrinking | None:
+        """One ``@given`` run: None when ``count`` programs were checked without a new kind of
+        divergence, else the first new kind, shrunk."""
+        shrinking: list[_Shrinking] = []
+
+        @seed(self.seed)
+        @_settings(len(self.cache) + 2 * (count - len(generated)) + 20)
         @given(self.strategy)
         def body(p: Program) -> None:
-            if len(out) >= count or p.source in self.cache:
+            new = p.source not in self.cache
+            if new and (len(generated) >= count if not shrinking else time.monotonic() > shrinking[0].deadline):
+                return  # enough programs, or no budget left to shrink: draws pass untried
+            r = self.run_cached(p)
+            if new and not shrinking:
+                generated.append(r)
+                if progress is not None:
+                    progress(r)
+            sig = signature(r) if r.verdict == DIVERGED else None
+            if sig is None or sig in known:
                 return
-            r = self.run_cached(p)
-            out.append(r)
-            if progress is not None:
-                progress(r)
-
-        random.seed(self.seed)
-        body()
-        return out
-
-    def shrink(self, sig: str, seconds: float, max_examples: int) -> ProgramResult | None:
-        """The smallest program Hypothesis finds that diverges with ``sig``, within ``seconds``
-        of new compiles (already-checked programs are free)."""
-        deadline = time.monotonic() + seconds
-
-        def diverges(p: Program) -> bool:
-            if p.source not in self.cache and time.monotonic() > deadline:
-                return False
-            r = self.run_cached(p)
-            return r.verdict == DIVERGED and signature(r) == sig
+            if not shrinking:
+                shrinking.append(_Shrinking(sig, time.monotonic() + shrink_seconds, r, r))
+            s = shrinking[0]
+            if sig != s.sig:
+                return  # another new kind, found while shrinking: its turn comes later
+            if _size(r) < _size(s.smallest):
+                s.smallest = r
+            raise _NewDivergence(sig)
 
         try:
-            p = find(
-                self.strategy,
-                diverges,
-                settings=_settings(max_examples, (Phase.generate, Phase.shrink)),
-                random=random.Random(self.seed),
-            )
-        except (NoSuchExample, Unsatisfiable):
-            return None
-        return self.cache[p.source]
+            body()
+        except _NewDivergence:
+            return shrinking[0]
+        return None
 
 
-def _settings(max_examples: int, phases: tuple[Phase, ...]) -> settings:
+def _size(r: ProgramResult) -> tuple[int, int]:
+    return (r.ops or 0, len(r.source or ""))
+
+
+def _settings(max_examples: int) -> settings:
     return settings(
         max_examples=max_examples,
-        phases=phases,
+        phases=(Phase.generate, Phase.shrink),
         database=None,
         deadline=None,
-        derandomize=True,
         suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
         print_blob=False,
     )
