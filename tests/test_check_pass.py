@@ -178,3 +178,13 @@ def test_a_capture_without_lowering_leaves_inductor_as_it_was() -> None:
     with capture(lower=False):
         assert cfx._compile_fx_inner is not before
     assert cfx._compile_fx_inner is before
+
+
+def test_zoo_training_and_dynamic_cases_compile_without_lowering() -> None:
+    from validator.zoo import ZOO
+
+    cases = [c for c in ZOO if c.training][:2] + [c for c in ZOO if c.dynamic][:1]
+    p = get_pass("fuse_permutes")
+    r = check_pass(p, stage=p.info.hook, corpus=cases)
+    zoo = [x for x in r.programs if x.origin == "zoo"]
+    assert len(zoo) == 3 and all(x.verdict in ("equivalent", "not-fired") for x in zoo), [x.note for x in zoo]

@@ -320,10 +320,11 @@ class EagerOutput:
     the runnable through ``compiled_callable_attr`` like any compiled artifact.
     """
 
-    _boxed_call = True
     lowering_skipped = True
 
     def __init__(self, gm: torch.fx.GraphModule) -> None:
+        # An instance attribute: AOT wraps the backward with functools.wraps, which copies __dict__.
+        self._boxed_call = True
         self.gm = gm
         self.current_callable: Callable[[list[Any]], Any] = self._run
 
