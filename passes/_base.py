@@ -13,14 +13,10 @@ import torch
 import torch._inductor.config as inductor_config
 from torch._inductor.custom_graph_pass import CustomGraphPass, get_hash_for_files
 
+from validator._compat import CUSTOM_PASS_HOOKS
+
 # The official torch._inductor.config hooks a GraphPass can be installed on.
-HOOKS = (
-    "pre_grad_custom_pass",
-    "joint_custom_pre_pass",
-    "joint_custom_post_pass",
-    "post_grad_custom_pre_pass",
-    "post_grad_custom_post_pass",
-)
+HOOKS = CUSTOM_PASS_HOOKS
 
 
 @dataclass(frozen=True)

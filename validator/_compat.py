@@ -45,6 +45,16 @@ def pattern_entry_classes() -> dict[str, type]:
     return {n: getattr(pm, n) for n in names if hasattr(pm, n)}
 
 
+# The torch._inductor.config attributes a custom graph pass is installed on, in pipeline order.
+CUSTOM_PASS_HOOKS = (
+    "pre_grad_custom_pass",
+    "joint_custom_pre_pass",
+    "joint_custom_post_pass",
+    "post_grad_custom_pre_pass",
+    "post_grad_custom_post_pass",
+)
+
+
 def pattern_matcher_pass_class() -> type:
     return module("torch._inductor.pattern_matcher").PatternMatcherPass  # type: ignore[no-any-return]
 

@@ -28,13 +28,7 @@ STAGE_HOOKS = {
     "joint": "joint_custom_pre_pass",
     "post_grad": "post_grad_custom_pre_pass",
 }
-HOOKS = (
-    "pre_grad_custom_pass",
-    "joint_custom_pre_pass",
-    "joint_custom_post_pass",
-    "post_grad_custom_pre_pass",
-    "post_grad_custom_post_pass",
-)
+HOOKS = _compat.CUSTOM_PASS_HOOKS
 
 
 @dataclass(frozen=True)
