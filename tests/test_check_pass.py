@@ -188,3 +188,23 @@ def test_zoo_training_and_dynamic_cases_compile_without_lowering() -> None:
     r = check_pass(p, stage=p.info.hook, corpus=cases)
     zoo = [x for x in r.programs if x.origin == "zoo"]
     assert len(zoo) == 3 and all(x.verdict in ("equivalent", "not-fired") for x in zoo), [x.note for x in zoo]
+
+
+def test_lower_true_also_checks_the_compiled_code_downstream() -> None:
+    """With a broken lowering installed, only lower=True sees the compiled code diverge after the
+    pass; the control compile shows it too, so it is not charged to the pass."""
+    from passes import get_fault
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.remainder(x * 1.0, 3.0)
+
+    x = torch.randn(4, 8) * 4
+    p = get_pass("fold_mul_one")  # fires on x * 1.0, and is correct
+    with get_fault("remainder_as_fmod").installed():
+        fx_only = check_pass(p, stage=p.info.hook, corpus=[(fn, (x,))])
+        lowered = check_pass(p, stage=p.info.hook, corpus=[(fn, (x,))], lower=True)
+    (a,) = [r for r in fx_only.programs if r.name == "fn"]
+    (b,) = [r for r in lowered.programs if r.name == "fn"]
+    assert a.verdict == b.verdict == "equivalent" and a.fired and b.fired
+    assert a.note is None
+    assert b.note is not None and "lowering + codegen diverges with or without the pass" in b.note
