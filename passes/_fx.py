@@ -115,6 +115,20 @@ def int_list(arg: object) -> list[int] | None:
     return None
 
 
+def getitem_pieces(join: Node) -> tuple[list[Node], int, Node] | None:
+    """For cat/stack(pieces, dim): the pieces, the dim, and the one node every piece is a getitem
+    of (a split or unbind); None when the join has another shape."""
+    pieces = join.args[0]
+    dim = join.args[1] if len(join.args) > 1 else join.kwargs.get("dim", 0)
+    if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(dim, int):
+        return None
+    if not all(isinstance(p, Node) and p.op == "call_function" and p.target is operator.getitem for p in pieces):
+        return None
+    sources = {p.args[0] for p in pieces}  # type: ignore[union-attr]
+    source = sources.pop() if len(sources) == 1 else None
+    return (list(pieces), dim, source) if isinstance(source, Node) else None  # type: ignore[arg-type]
+
+
 def normalize_dim(dim: int, rank: int) -> int:
     return dim + rank if dim < 0 else dim
 

@@ -8,12 +8,10 @@ them, so stack([v[1], v[0]], d) or stack([v[0], v[0]], d) also becomes x.
 
 from __future__ import annotations
 
-import operator
-
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, erase_if_unused, fake, normalize_dim, same_shape_dtype
+from .._fx import aliases_input_if_replaced, erase_if_unused, fake, getitem_pieces, normalize_dim, same_shape_dtype
 
 
 def _unbind_dim(node: torch.fx.Node) -> int | None:
@@ -45,21 +43,10 @@ class MergeUnbindStack(GraphPass):
         count = 0
         dead: list[torch.fx.Node] = []
         for stack in [n for n in graph.nodes if n.op == "call_function" and n.target is torch.stack]:
-            pieces = stack.args[0]
-            stack_dim = stack.args[1] if len(stack.args) > 1 else stack.kwargs.get("dim", 0)
-            if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(stack_dim, int):
+            joined = getitem_pieces(stack)
+            if joined is None:
                 continue
-            if not all(
-                isinstance(p, torch.fx.Node) and p.op == "call_function" and p.target is operator.getitem
-                for p in pieces
-            ):
-                continue
-            sources = {p.args[0] for p in pieces}  # type: ignore[union-attr]
-            if len(sources) != 1:
-                continue
-            unbind = sources.pop()
-            if not isinstance(unbind, torch.fx.Node):
-                continue
+            pieces, stack_dim, unbind = joined
             unbind_dim = _unbind_dim(unbind)
             x = unbind.args[0]
             fx_ = fake(x)

@@ -6,8 +6,6 @@ outputs fed to cat instead of their order, so cat([s[1], s[0], s[2]]) became x.
 
 from __future__ import annotations
 
-import operator
-
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
@@ -16,6 +14,7 @@ from .._fx import (
     aten,
     calls,
     fake,
+    getitem_pieces,
     normalize_dim,
     same_shape_dtype,
 )
@@ -38,22 +37,12 @@ class SplitCatOrder(GraphPass):
     def rewrite(self, graph: torch.fx.Graph) -> int:
         count = 0
         for cat in calls(graph, aten.cat.default):
-            pieces = cat.args[0]
-            cat_dim = cat.args[1] if len(cat.args) > 1 else cat.kwargs.get("dim", 0)
-            if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(cat_dim, int):
+            joined = getitem_pieces(cat)
+            if joined is None:
                 continue
-            if not all(
-                isinstance(p, torch.fx.Node) and p.op == "call_function" and p.target is operator.getitem
-                for p in pieces
-            ):
-                continue
-            splits = {p.args[0] for p in pieces}  # type: ignore[union-attr]
-            if len(splits) != 1:
-                continue
-            split = splits.pop()
+            pieces, cat_dim, split = joined
             if not (
-                isinstance(split, torch.fx.Node)
-                and split.op == "call_function"
+                split.op == "call_function"
                 and split.target in (aten.split_with_sizes.default, aten.split.Tensor)
             ):
                 continue
