@@ -208,3 +208,9 @@ def test_lower_true_also_checks_the_compiled_code_downstream() -> None:
     assert a.verdict == b.verdict == "equivalent" and a.fired and b.fired
     assert a.note is None
     assert b.note is not None and "lowering + codegen diverges with or without the pass" in b.note
+
+
+def test_a_corpus_given_as_a_generator_is_read_once() -> None:
+    p = get_pass("fold_mul_one")
+    r = check_pass(p, stage=p.info.hook, corpus=(c for c in ["generated"]), trials=3)
+    assert sum(1 for x in r.programs if x.origin in ("generated", "targeted")) == 3

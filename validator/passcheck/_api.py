@@ -72,7 +72,8 @@ def check_pass(
     targets = user.targets()
     for t in targets:
         run(t.fn, t.example_inputs, t.name, "pattern" if user.is_pattern_pass else "trigger")
-    for item in corpus:
+    items = list(corpus)  # walked twice: fixed programs first, then the generated ones
+    for item in items:
         if item == "zoo":
             for case in ZOO:
                 _run_case(run, case)
@@ -99,7 +100,7 @@ def check_pass(
         if res.verdict == DIVERGED and signature(res) not in by_sig:
             by_sig[signature(res)] = Failure(signature(res), res, res)
 
-    if "generated" in [c for c in corpus if isinstance(c, str)]:
+    if any(isinstance(c, str) and c == "generated" for c in items):
         strategy = programs(default_ops(), max_ops=max_ops, targets=targets if targeted else ())
         counter = iter(range(10**9))
 
