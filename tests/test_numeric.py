@@ -25,7 +25,7 @@ def test_ieee_rules() -> None:
     assert kinds(torch.tensor([1.0, 2.0]), torch.tensor([nan, 2.0])) == ["nan"]  # new NaN
     assert kinds(torch.tensor([nan]), torch.tensor([nan])) == []
     assert kinds(torch.tensor([inf]), torch.tensor([-inf])) == ["inf"]
-    assert kinds(torch.tensor([-0.0, 1.0]), torch.tensor([0.0, 1.0])) == ["signed_zero"]
+    assert kinds(torch.tensor([-0.0, 1.0]), torch.tensor([0.0, 1.0])) == ["signed-zero"]
 
 
 def test_exact_kinds() -> None:

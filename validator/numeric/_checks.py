@@ -22,6 +22,7 @@ from ..capture import KIND_AOT, KIND_FX, KIND_LOWERING, KIND_PARTITION, Step, Tr
 from ._compare import Mismatch, alias_pairs, compare_values
 from ._execute import RunResult, has_random_ops, output_args, run_compiled, run_graph, to_float64, widen_value
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trial_value, trials
+from ._signed_zero import SIGNED_ZERO, zero_sign_defined
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
 EQUIVALENT = "equivalent"
@@ -45,6 +46,9 @@ class CheckOptions:
     below_fx: bool = True
     # With a GPU present, also compile each lowered graph for the other device and check it.
     other_devices: bool = True
+    # A zero whose sign the producing op defines (``_signed_zero``) and the compiled program
+    # flips is a divergence of class ``signed-zero``; False makes every sign flip a warning.
+    signed_zero: bool = True
 
 
 @dataclass
@@ -156,6 +160,16 @@ class Checker:
             return hit[1]
         return run_graph(gm, inp, stubs=self._stubs())
 
+    def _is_soft(self, m: Mismatch, trial: Trial, before: torch.fx.GraphModule, soft_special: bool) -> bool:
+        """Whether mismatch ``m`` is only a warning (docs/tolerance.md)."""
+        if m.kind == SIGNED_ZERO:
+            if not self.options.signed_zero:
+                return True
+            # at the lowering step a flipped zero counts where its producer defines the sign
+            return soft_special and not zero_sign_defined(before, m.where)
+        # also: compiled code may hand back a donated input buffer as an output
+        return soft_special and (trial.special or m.kind == "input_alias")
+
     def _soft(self, step: Step) -> bool:
         return step.kind == KIND_LOWERING and self.options.special_values_at_lowering != "fail"
 
@@ -253,12 +267,9 @@ class Checker:
                 else:
                     b_cmp, a_cmp = b, a
                 found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
-                if soft_special:
-                    # also: compiled code may hand back a donated input buffer as an output
-                    soft = [m for m in found if trial.special or m.kind in ("signed_zero", "input_alias")]
-                    result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
-                    found = [m for m in found if m not in soft]
-                tr.mismatches += found
+                soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
+                result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
+                tr.mismatches += [m for m in found if m not in soft]
             if tr.diverged:
                 result.verdict = DIVERGED
                 if self.options.stop_at_first_divergence:

@@ -1,9 +1,10 @@
 """Compare one value of the after-graph with the before-graph and the float64 reference.
 
 IEEE rules: a NaN in after where before has none ("new NaN"), or the reverse ("lost NaN"),
-diverges; an infinity must keep its sign and position; -0.0 vs +0.0 is reported as its own kind
-("signed_zero"), since only sign-observing consumers (division, atan2, copysign, signbit, log of
-the reciprocal...) can see it. Integers and bools compare exactly; shapes and dtypes must match.
+diverges; an infinity must keep its sign and position, and a finite before-value may not become
+infinite ("overflow") or zero ("underflow") in the program's own dtype; -0.0 vs +0.0 is reported
+as its own kind ("signed-zero"), which the caller judges by the op that produced the zero
+(``_signed_zero``). Integers and bools compare exactly; shapes and dtypes must match.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from ._tolerance import Tolerance
 @dataclass
 class Mismatch:
     where: str  # "output 0", "input 3 (mutated)", "node add_1"
-    kind: str  # value | nan | inf | signed_zero | shape | dtype | int | type | input_alias | output_alias | error
+    # value | nan | inf | overflow | underflow | signed-zero | shape | dtype | int | type | input_alias |
+    # output_alias | error
+    kind: str
     detail: str
     count: int = 0  # elements out of tolerance
     total: int = 0
@@ -95,13 +98,23 @@ def compare_tensors(
     r = ref.detach().cpu().double() if ref is not None and ref.shape == b.shape else b64
     nan_b, nan_a = torch.isnan(b64), torch.isnan(a64)
     inf_bad = (torch.isinf(b64) | torch.isinf(a64)) & ~nan_a & ~nan_b & (b64 != a64)
+    fin_b = torch.isfinite(b64)
+    # Overflow and underflow are judged in the program's own dtype: the before-graph, run in that
+    # dtype, is the yardstick (docs/tolerance.md), whatever the float64 reference says.
+    overflow = fin_b & torch.isinf(a64)
+    # near the subnormal range only: elsewhere a zero for a small value is rounding, which the
+    # value tolerance judges
+    tiny = float(torch.finfo(b.dtype).tiny) * 2.0**10
+    underflow = fin_b & (a64 == 0) & (b64 != 0) & (b64.abs() < tiny) & ((b64 - r).abs() <= 0.5 * r.abs())
     rules = (
         ("nan", "new NaN", nan_a & ~nan_b),
         ("nan", "lost NaN", nan_b & ~nan_a),
-        ("inf", "infinity differs", inf_bad),
+        ("overflow", f"overflows to infinity in {b.dtype} where the before-graph is finite", overflow),
+        ("inf", "infinity differs", inf_bad & ~overflow),
+        ("underflow", f"underflows to zero in {b.dtype} where the before-graph is not zero", underflow),
     )
     out = [m for kind, what, mask in rules if (m := _masked(where, kind, what, mask, b64, a64, r))]
-    finite = torch.isfinite(b64) & torch.isfinite(a64) & torch.isfinite(r)
+    finite = torch.isfinite(b64) & torch.isfinite(a64) & torch.isfinite(r) & ~underflow
     if bool(finite.any()):
         rf = torch.where(finite, r, torch.zeros_like(r))
         err_b = torch.where(finite, (b64 - r).abs(), torch.zeros_like(r))
@@ -126,8 +139,11 @@ def compare_tensors(
                     allowed=_item(allowed, idx),
                 )
             )
-    zero = (b64 == 0) & (a64 == 0) & (torch.signbit(b64) != torch.signbit(a64))
-    if m := _masked(where, "signed_zero", "sign of zero differs", zero, b64, a64, None):
+    # Only where the float64 reference has the before-graph's sign: a zero whose sign changes
+    # with the precision it is computed in (underflow of a tiny product) defines nothing.
+    sign_b = torch.signbit(b64)
+    zero = (b64 == 0) & (a64 == 0) & (sign_b != torch.signbit(a64)) & (torch.signbit(r) == sign_b)
+    if m := _masked(where, "signed-zero", "sign of zero differs", zero, b64, a64, r):
         out.append(m)
     return out
 
