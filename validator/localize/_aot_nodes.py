@@ -21,6 +21,7 @@ from .._values import clone_value, flatten
 from ..capture import Step
 from ..numeric import accumulation_length, compare_values, run_graph, tolerance_for
 from ..numeric._execute import has_random_ops, to_float64, widen_value
+from ..numeric._signed_zero import SIGNED_ZERO, defines_sign
 from ._nodes import NodeBlame, op_name
 
 
@@ -60,7 +61,9 @@ def _decomposed_value(n: torch.fx.Node, values: dict[str, Any], table: dict[Any,
     ops = [m for m in gm.graph.nodes if m.op == "call_function"]
     torch.manual_seed(0)
     with torch.no_grad():
-        return gm(*[t.clone() for t in tensors]), len(ops)
+        # in memory, not through gm's printed code: FX prints complex NaN / inf constants as
+        # ``nanj`` / ``infj``, which do not run (docs/live-bugs.md)
+        return torch.fx.Interpreter(gm).run(*[t.clone() for t in tensors]), len(ops)
 
 
 class _Slot:
@@ -68,7 +71,11 @@ class _Slot:
         self.i = i
 
 
-def blame_decompositions(step: Step, inputs: list[Any], stubs: Any = None) -> NodeBlame:
+def blame_decompositions(
+    step: Step, inputs: list[Any], stubs: Any = None, *, fallback_random: bool = False
+) -> NodeBlame:
+    """The first op of ``step``'s Dynamo graph whose decomposition alone diverges on ``inputs``
+    (the table is the one the compile used: inductor selects it by ``fallback_random``)."""
     gm: torch.fx.GraphModule = step.before
     blame = NodeBlame(None, None, None, None)
     if has_random_ops(gm):
@@ -81,7 +88,7 @@ def blame_decompositions(step: Step, inputs: list[Any], stubs: Any = None) -> No
     ref = run_graph(to_float64(gm), [widen_value(x) for x in inputs], stubs=stubs, record=True)
     ref_values = ref.values if ref.error is None else {}
     values = dict(run.values)
-    table = _compat.decomposition_table()
+    table = _compat.decomposition_table(fallback_random)
     k = accumulation_length(gm)
     tried = 0
     for n in gm.graph.nodes:
@@ -104,7 +111,8 @@ def blame_decompositions(step: Step, inputs: list[Any], stubs: Any = None) -> No
             dtype = e.dtype if e.is_floating_point() else torch.float32
             r = refs[i] if i < len(refs) else None
             found = compare_values(f"node {n.name}", e, d, r, tolerance_for(dtype, k, have_reference=r is not None))
-            found = [m for m in found if m.kind != "signed_zero"]
+            if not defines_sign(n):  # a flipped zero counts where the op defines its sign
+                found = [m for m in found if m.kind != SIGNED_ZERO]
             if found:
                 blame.first_diverging = blame.counterpart = n.name
                 blame.op = blame.counterpart_op = op_name(n)

@@ -11,6 +11,7 @@ from ..symbolic import Obligation, SymbolicResult
 from ._aot_nodes import blame_decompositions
 from ._nodes import NodeBlame, blame_nodes
 from .below_fx import BelowFxBlame, blame_below_fx, device_steps
+from .below_fx._index import index_blame, index_culprits
 
 
 @dataclass
@@ -102,7 +103,16 @@ def localize(
                 StepVerdict(step, StepCheck(verdict, reason="from its sub-steps"), trace.qualified_name(step))
             )
     g = loc.guilty
-    if g is not None and g.check.verdict != DIVERGED:
+    if g is not None and g.step.kind == KIND_LOWERING and index_culprits(g.refuted):
+        # the refuted index rewrite is the culprit: no recompile can name it better
+        loc.below = index_blame(index_culprits(g.refuted), trace.graphs[g.step.graph].schedule)
+        note = (
+            "all FX steps agree; the compiled code differs from the last FX graph"
+            if g.check.verdict == DIVERGED
+            else "the sampled inputs agree, but an index rewrite is refuted"
+        )
+        loc.blame = NodeBlame(None, None, None, None, note=f"{note}: {loc.below.summary()}")
+    elif g is not None and g.check.verdict != DIVERGED:
         # the sampled inputs agree: the refuted proof and its counterexample are the evidence
         loc.blame = _symbolic_blame(g.refuted[0])
     elif g is not None and g.step.kind == KIND_FX:
@@ -116,7 +126,9 @@ def localize(
         failing = g.check.first_failure
         if failing is not None and failing.inputs is not None:
             try:
-                loc.blame = blame_decompositions(g.step, failing.inputs, trace.lowering_stubs)
+                loc.blame = blame_decompositions(
+                    g.step, failing.inputs, trace.lowering_stubs, fallback_random=trace.fallback_random
+                )
             except Exception as e:  # node blame is a refinement; keep the step verdict
                 loc.blame = NodeBlame(None, None, None, None, note=f"decomposition blame failed: {e}")
     elif g is not None and g.step.kind == KIND_LOWERING:
@@ -136,6 +148,9 @@ def localize(
     return loc
 
 
+_OWN_DTYPE = ("overflow", "underflow")
+
+
 def _confirm_special(checker: Checker, step: Step, check: StepCheck) -> StepCheck:
     """A divergence of an FX or AOT step seen only on special values must reach the compiled program.
 
@@ -144,6 +159,10 @@ def _confirm_special(checker: Checker, step: Step, check: StepCheck) -> StepChec
     """
     bad = [t for t in check.trials if t.diverged]
     if check.verdict != DIVERGED or step.kind == KIND_LOWERING or not bad or not all(t.special for t in bad):
+        return check
+    if any(m.kind in _OWN_DTYPE for t in bad for m in t.mismatches):
+        # the after-graph over/underflows in the program's own dtype: wrong whether or not this
+        # compile's kernels (which may compute in a wider type) happen to show it
         return check
     try:
         seen = checker.observable(step, bad[0].trial)

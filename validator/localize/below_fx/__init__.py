@@ -2,6 +2,8 @@
 
 Runs when every FX step agrees but the compiled code does not match the last FX graph:
 
+0. A refuted index proof (Z3) names the index rewrite, its expressions and the kernel: no
+   recompile is needed.
 1. Per-buffer comparison (no recompile): every buffer the compiled code writes is compared
    with the FX node it holds; the first that departs names the kernel and its FX nodes.
 2. A baseline recompile of the last FX graph alone must reproduce the divergence; otherwise
@@ -32,7 +34,9 @@ from ...symbolic import Obligation
 from ._buffers import BufferComparison, compare_buffers
 from ._devices import device_steps, other_devices, retarget
 from ._features import FEATURES, Feature, active_features
-from ._model import CODEGEN, FUSION, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
+from ._index import index_blame, index_culprits
+from ._literals import literal_blame
+from ._model import CODEGEN, FUSION, INDEX, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
 from ._recompile import Recompiler
 from ._search import culprit
 
@@ -40,6 +44,7 @@ __all__ = [
     "CODEGEN",
     "FEATURES",
     "FUSION",
+    "INDEX",
     "LOWERING",
     "UNATTRIBUTED",
     "BelowFxBlame",
@@ -79,6 +84,12 @@ def blame_below_fx(
     ``refuted`` are the step's refuted proof obligations: a refuted fused-kernel hazard is
     quoted as evidence for the fusion decision it concerns.
     """
+    culprits = index_culprits(refuted)
+    if culprits:
+        return index_blame(culprits, trace.graphs[step.graph].schedule)
+    printed = literal_blame(step.before, list(inputs))
+    if printed is not None:
+        return printed
     buffers = compare_buffers(trace, step, list(inputs))
     first = buffers.first
     region = list(first.fx_nodes) if first else None

@@ -9,6 +9,7 @@ from ...numeric import Mismatch
 
 # Components of the compiler below the FX graph a divergence can be blamed on.
 LOWERING, FUSION, CODEGEN, UNATTRIBUTED = "lowering", "fusion", "codegen", "unattributed"
+INDEX = "index"  # an index simplification whose Z3 proof is refuted
 
 
 @dataclass

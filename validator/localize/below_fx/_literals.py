@@ -1,0 +1,123 @@
+"""Constants the generated code cannot print: compare the FX graph in memory with its printed code.
+
+Code generators print a constant argument with ``repr``. For some values that text does not read
+back as the same value: ``complex(-0.0, 0.0)`` prints ``(-0+0j)`` (read back: ``0j``, the sign
+of the real part lost), ``complex(0.0, -0.0)`` prints ``-0j`` (the real part flips), and
+``complex(nan, 1)`` / ``complex(1, inf)`` print ``nanj`` / ``infj``, which are not names at all
+(docs/live-bugs.md). When the last FX graph holds such a constant, it is run twice, in memory
+(``torch.fx.Interpreter``, the constant as the graph holds it) and from its printed code; if the
+two differ, the printed constant is the culprit, named before any recompile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.fx
+
+from ..._values import clone_value, flatten
+from ...numeric import compare_values, run_graph, tolerance_for
+from ._model import CODEGEN, BelowFxBlame
+
+_NAMES = {"inf": math.inf, "nan": math.nan}  # what FX's generated code defines
+
+
+@dataclass(frozen=True)
+class Misprint:
+    node: str
+    value: complex | float
+    printed: str
+    read_back: complex | float | None  # None: the printed text does not evaluate
+
+    def describe(self) -> str:
+        back = "does not evaluate" if self.read_back is None else f"reads back as {_exact(self.read_back)}"
+        return f"node {self.node}: constant {_exact(self.value)} prints as {self.printed!r}, which {back}"
+
+
+def _exact(v: complex | float) -> str:
+    if isinstance(v, complex):
+        return f"complex({v.real!r}, {v.imag!r})"
+    return repr(v)
+
+
+def _same(a: complex | float, b: Any) -> bool:
+    if isinstance(a, complex) or isinstance(b, complex):
+        if not isinstance(b, (complex, float, int)):
+            return False
+        a, b = complex(a), complex(b)
+        return _same(a.real, b.real) and _same(a.imag, b.imag)
+    if not isinstance(b, (float, int)):
+        return False
+    b = float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+def _constants(args: Any) -> Iterator[complex | float]:
+    if isinstance(args, (list, tuple)):
+        for a in args:
+            yield from _constants(a)
+    elif isinstance(args, dict):
+        for a in args.values():
+            yield from _constants(a)
+    elif isinstance(args, (complex, float)) and not isinstance(args, bool):
+        yield args
+
+
+def misprinted(gm: torch.fx.GraphModule) -> list[Misprint]:
+    """The float and complex constants of ``gm`` whose printed text reads back as another value."""
+    out: list[Misprint] = []
+    for n in gm.graph.nodes:
+        for c in _constants((n.args, n.kwargs)):
+            text = repr(c)
+            try:
+                back = eval(text, {"__builtins__": {}}, dict(_NAMES))  # the repr of a number, read back
+            except NameError:
+                out.append(Misprint(n.name, c, text, None))
+                continue
+            if not _same(c, back):
+                out.append(Misprint(n.name, c, text, back))
+    return out
+
+
+def literal_blame(gm: torch.fx.GraphModule, inputs: Sequence[Any]) -> BelowFxBlame | None:
+    """Blame a misprinted constant if running ``gm`` from its printed code changes its result."""
+    bad = misprinted(gm)
+    if not bad:
+        return None
+    memory = run_graph(gm, inputs)
+    if memory.error is not None:
+        return None
+    try:
+        with torch.no_grad():
+            printed: Any = flatten(gm(*[clone_value(x) for x in inputs]))
+        error = None
+    except Exception as e:  # e.g. NameError: name 'nanj' is not defined
+        printed, error = None, f"{type(e).__name__}: {e}"
+    differs = error is not None
+    if printed is not None:
+        for i, (m, p) in enumerate(zip(memory.outputs, printed, strict=False)):
+            dtype = m.dtype if isinstance(m, torch.Tensor) and m.is_floating_point() else torch.float32
+            if compare_values(f"output {i}", m, p, None, tolerance_for(dtype, 1, have_reference=False)):
+                differs = True
+                break
+    if not differs:
+        return None
+    first = bad[0]
+    blame = BelowFxBlame(
+        CODEGEN,
+        culprit=f"literal printing: {_exact(first.value)} printed as {first.printed!r}",
+        fx_nodes=sorted({b.node for b in bad}),
+    )
+    blame.evidence += [b.describe() for b in bad[:4]]
+    blame.evidence.append(
+        "the last FX graph run from its printed code "
+        + (f"raises {error}" if error else "differs from the same graph run in memory")
+    )
+    blame.note = "a constant the code printer cannot print is blamed before any recompile (docs/live-bugs.md)"
+    return blame
