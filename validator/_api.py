@@ -8,17 +8,17 @@ from typing import Any
 
 import torch
 
-from ._values import clone_value, describe, flatten
+from . import _compat
+from ._errors import UsageError
+from ._values import describe
 from .capture import capture
+from .fidelity import check_fidelity, draws_random, observe
 from .localize import localize
 from .numeric import CheckOptions
 from .report import Report
 from .symbolic import SymbolicOptions, check_trace
 
-
-class UsageError(Exception):
-    """Bad input from the user (exit code 2): not a fxtv or torch failure."""
-
+__all__ = ["UsageError", "validate"]
 
 _SCALARS = (bool, int, float)
 
@@ -34,33 +34,6 @@ def _check_inputs(inputs: tuple[Any, ...]) -> None:
         )
 
 
-def _fresh(inputs: tuple[Any, ...]) -> list[Any]:
-    """Clones that keep requires_grad, so a training compile sees the same leaves."""
-    out = []
-    for v in inputs:
-        c = clone_value(v)
-        if isinstance(v, torch.Tensor) and v.requires_grad and isinstance(c, torch.Tensor):
-            c.requires_grad_(True)
-        out.append(c)
-    return out
-
-
-def _run(fn: Callable[..., Any], args: list[Any], training: bool) -> Any:
-    torch.manual_seed(0)
-    if not training:
-        with torch.no_grad():
-            return fn(*args)
-    out = fn(*args)
-    grads = [o for o in flatten(out) if isinstance(o, torch.Tensor) and o.requires_grad]
-    if not grads:
-        raise UsageError("training=True but no output requires grad")
-    g = torch.Generator().manual_seed(0)
-    loss = sum((o.float() * torch.randn(o.shape, generator=g)).sum() for o in grads)
-    assert isinstance(loss, torch.Tensor)
-    loss.backward()
-    return out
-
-
 def validate(
     fn: Callable[..., Any],
     *example_inputs: Any,
@@ -73,6 +46,8 @@ def validate(
     symbolic_timeout_ms: int = 1000,
     below_fx: bool = True,
     other_devices: bool = True,
+    signed_zero: bool = True,
+    fidelity: bool = True,
     name: str | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
 ) -> Report:
@@ -93,23 +68,39 @@ def validate(
     last FX graph is recompiled a few times to name the guilty lowering, fusion decision or
     codegen feature (``report.localization.below``; docs/below-fx.md). With ``other_devices``
     and a GPU present, every lowered graph is also compiled and checked on the other device.
+
+    With ``signed_zero`` (default), a zero whose sign the producing op defines (minimum/maximum,
+    copysign, atan2, division, complex literals...) and the compiled code flips is a divergence of
+    class ``signed-zero``; ``False`` makes such flips warnings.
+
+    With ``fidelity`` (default), the user's plain ``torch.compile`` runs once more after the
+    checks and is compared with eager and with the captured compile (``report.fidelity``,
+    docs/fidelity.md): a compile that is wrong is never reported "equivalent", even when no
+    captured step shows why.
     """
     program = str(name or getattr(fn, "__name__", type(fn).__name__))
     _check_inputs(example_inputs)
+    ops: set[Any] = set()
     try:
-        _run(fn, _fresh(example_inputs), training)
+        eager = observe(fn, example_inputs, training, ops=ops, raise_errors=True)
     except UsageError:
         raise
     except Exception as e:
         raise UsageError(f"{program} fails when run eagerly: {type(e).__name__}: {e}") from e
+    # The capture compiles under the user's config. fallback_random is forced only for programs
+    # that draw random numbers (otherwise no two runs could be compared): it also selects
+    # inductor's decomposition table, so forcing it always would judge another program.
+    random = draws_random(ops)
+    fallback_random = random or bool(_compat.config_value("torch._inductor.config", "fallback_random"))
     error: str | None = None
     torch._dynamo.reset()
     t0 = time.perf_counter()
-    with capture() as trace:
-        try:
-            _run(torch.compile(fn, backend="inductor", dynamic=dynamic), _fresh(example_inputs), training)
-        except Exception as e:
-            error = f"torch.compile failed: {type(e).__name__}: {e}"
+    with capture(fallback_random=fallback_random) as trace:
+        captured = observe(
+            fn, example_inputs, training, wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic)
+        )
+    if captured.error is not None:
+        error = f"torch.compile failed: {captured.error}"
     t1 = time.perf_counter()
     torch._dynamo.reset()
     report = Report(
@@ -121,6 +112,7 @@ def validate(
         inputs=[describe(x) for x in example_inputs],
         error=error,
     )
+    timing: dict[str, float] = {"compile_and_capture": t1 - t0}
     if error is None:
         opts = CheckOptions(
             random_trials=random_trials,
@@ -128,9 +120,29 @@ def validate(
             stop_at_first_divergence=stop_at_first,
             below_fx=below_fx,
             other_devices=other_devices,
+            signed_zero=signed_zero,
         )
         if symbolic:
+            t = time.perf_counter()
             report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=symbolic_timeout_ms))
+            timing["symbolic"] = time.perf_counter() - t
+        t = time.perf_counter()
         report.localization = localize(trace, opts, progress, report.symbolic)
-    report.timing = {"compile_and_capture": round(t1 - t0, 3), "check": round(time.perf_counter() - t1, 3)}
+        timing["check"] = time.perf_counter() - t
+        if fidelity:
+            report.fidelity = check_fidelity(
+                fn,
+                example_inputs,
+                training=training,
+                dynamic=dynamic,
+                eager=eager,
+                captured=captured,
+                trace=trace,
+                ops=ops,
+                random=random,
+                signed_zero=signed_zero,
+                locate=not report.localization.diverged,
+            )
+            timing["fidelity"] = report.fidelity.seconds
+    report.timing = {k: round(v, 3) for k, v in timing.items()}
     return report

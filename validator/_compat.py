@@ -403,8 +403,9 @@ def force_64bit_indexing() -> Iterator[None]:
         cls.can_use_32bit_indexing = orig
 
 
-def decomposition_table() -> dict[Any, Callable[..., Any]]:
-    """The decompositions AOTAutograd applied under fxtv's capture settings (fallback_random)."""
+def decomposition_table(fallback_random: bool) -> dict[Any, Callable[..., Any]]:
+    """The decompositions AOTAutograd applies in a compile with that ``fallback_random`` setting
+    (inductor selects one of two tables by it)."""
     decomp = module("torch._inductor.decomposition")
-    with module("torch._inductor.config").patch(fallback_random=True):
+    with module("torch._inductor.config").patch(fallback_random=fallback_random):
         return dict(decomp.select_decomp_table())

@@ -1,7 +1,7 @@
 """The ``fxtv`` command line.
 
     fxtv check FILE.py[:NAME] [--json PATH] [--html PATH] [--repro PATH] [--dynamic] [--training]
-               [--trials N] [--no-special]
+               [--trials N] [--no-special] [--ignore-signed-zero] [--no-fidelity]
     fxtv check-pass FILE.py[:NAME] [--stage STAGE] [--programs N] [--no-zoo] [--lower] [--json PATH]
                     [--html PATH] [--repro-dir DIR]
     fxtv demo [--pass NAME] [--json PATH]
@@ -117,6 +117,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         symbolic=args.symbolic,
         symbolic_timeout_ms=args.timeout_ms,
         below_fx=args.below_fx,
+        signed_zero=not args.ignore_signed_zero,
+        fidelity=args.fidelity,
         name=label,
     )
     render(report, console, all_steps=args.all_steps)
@@ -251,6 +253,18 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="when only the compiled code diverges, recompile the last FX graph to name the guilty "
         "lowering, fusion or codegen feature (default on)",
+    )
+    c.add_argument(
+        "--ignore-signed-zero",
+        action="store_true",
+        help="report a flipped sign of zero as a warning, even where the op defines it",
+    )
+    c.add_argument(
+        "--fidelity",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compile the program once more, plainly, and check that the capture judged the program "
+        "torch.compile produces (default on; docs/fidelity.md)",
     )
     c.set_defaults(func=cmd_check)
     cp = sub.add_parser("check-pass", help="validate one custom pass over the zoo and generated programs")

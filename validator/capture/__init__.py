@@ -174,7 +174,7 @@ def capture(
     Inductor's FX-graph and AOT-autograd caches are switched off (a hit skips every pass).
     ``fallback_random`` makes compiled random ops use eager's RNG, so reseeding reproduces them.
     """
-    trace = Trace()
+    trace = Trace(fallback_random=fallback_random)
     if not _compat.version_supported():
         trace.tool_errors.append(
             f"torch {_compat.TORCH_VERSION} is outside the supported range {_compat.SUPPORTED}: "

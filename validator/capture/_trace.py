@@ -113,6 +113,8 @@ class Trace:
     # name -> eager evaluator for nodes that call a lowering-pattern handler (cannot run eagerly)
     lowering_stubs: dict[int, Any] = field(default_factory=dict)
     index_rewrites: list[IndexRewrite] = field(default_factory=list)
+    # the compile ran with config.fallback_random (which also selects inductor's decomposition table)
+    fallback_random: bool = False
 
     def changed_steps(self) -> list[Step]:
         return [s for s in self.steps if s.changed and s.is_leaf]

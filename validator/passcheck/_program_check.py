@@ -15,9 +15,9 @@ from typing import Any
 
 import torch
 
-from .._api import _fresh, _run
 from .._values import describe
 from ..capture import Step, Trace, capture
+from ..fidelity import fresh, run_program
 from ..localize import localize
 from ..numeric import DIVERGED, CheckOptions
 from ..report import Report
@@ -83,7 +83,7 @@ def _compile(
     hooks = user.installed() if user is not None else contextlib.nullcontext()
     with hooks, capture(lower=lower) as trace:
         try:
-            _run(torch.compile(fn, backend="inductor", dynamic=dynamic), _fresh(inputs), training)
+            run_program(torch.compile(fn, backend="inductor", dynamic=dynamic), fresh(inputs), training)
         except Exception as e:
             error = f"torch.compile failed: {type(e).__name__}: {e}"
     torch._dynamo.reset()

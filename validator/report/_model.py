@@ -13,12 +13,16 @@ import torch
 from .. import __version__
 from .._values import describe
 from ..capture import Step, Trace
+from ..fidelity import Fidelity
 from ..localize import Localization, StepVerdict, op_name
 from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED
 from ..symbolic import SymbolicResult
 from ._repro import write_repro
 
 EXIT_EQUIVALENT, EXIT_DIVERGED, EXIT_ERROR = 0, 1, 2
+
+# The guilty step of a compile that diverges from eager while every captured step is equivalent.
+UNLOCALIZED = "unlocalized: capture differs from torch.compile"
 
 
 @dataclass
@@ -32,6 +36,14 @@ class Report:
     timing: dict[str, float] = field(default_factory=dict)
     error: str | None = None  # the compile or the compiled run failed
     symbolic: SymbolicResult | None = None  # None when the symbolic check was switched off
+    fidelity: Fidelity | None = None  # the plain torch.compile against eager and the capture
+
+    # -------------------------------------------------------------- fidelity
+    @property
+    def unlocalized(self) -> bool:
+        """torch.compile diverges from eager but no captured step does: the capture missed it."""
+        loc = self.localization
+        return self.fidelity is not None and self.fidelity.missed and not (loc is not None and loc.diverged)
 
     # -------------------------------------------------------------- summary
     @property
@@ -39,6 +51,8 @@ class Report:
         if self.error is not None:
             return "error"
         if self.localization is not None and self.localization.diverged:
+            return DIVERGED
+        if self.unlocalized:
             return DIVERGED
         return EQUIVALENT
 
@@ -53,7 +67,9 @@ class Report:
     @property
     def guilty_step(self) -> str | None:
         g = self.guilty
-        return g.step.name if g else None
+        if g is not None:
+            return g.step.name
+        return UNLOCALIZED if self.unlocalized else None
 
     def counts(self) -> dict[str, Any]:
         steps = self.trace.steps
@@ -82,11 +98,13 @@ class Report:
             "inputs": self.inputs,
             "verdict": self.verdict,
             "error": self.error,
+            "guilty_step": self.guilty_step,
             "guilty": _guilty_json(self) if loc and loc.guilty else None,
             "later_divergences": [v.qualified_name for v in loc.later_divergences] if loc else [],
             "counts": self.counts(),
             "steps": [_step_json(v) for v in loc.verdicts] if loc else [],
             "symbolic": self.symbolic.to_json() if self.symbolic is not None else None,
+            "fidelity": self.fidelity.to_json() if self.fidelity is not None else None,
             "graphs": [
                 {"label": g.label, "role": g.role, "inputs": [describe(x) for x in g.runtime_inputs or []]}
                 for g in self.trace.graphs.values()

@@ -353,7 +353,7 @@ def _compare(where, b, a, ref, have_ref):
         allowed = rtol * (rf.abs() + rms) + 4.0 * float(err_b.max())
         out += _at(b64, finite & (err_a > allowed), "value: values differ beyond tolerance", where, b64, a64, r)
     signed = (b64 == 0) & (a64 == 0) & (torch.signbit(b64) != torch.signbit(a64))
-    out += _at(b64, signed, "signed_zero: sign of zero differs", where, b64, a64)
+    out += _at(b64, signed, "signed-zero: sign of zero differs", where, b64, a64)
     return out
 
 

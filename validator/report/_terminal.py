@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..localize.below_fx import BelowFxBlame
-from ..numeric import DIVERGED, TOOL_ERROR, UNCHANGED
+from ..numeric import DIVERGED, TOOL_ERROR, UNCHANGED, Mismatch
 from ._model import VERDICT_STYLE, Report, node_summary
 
 
@@ -91,8 +91,53 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
         )
 
 
+def _render_fidelity(report: Report, con: Console) -> None:
+    fid = report.fidelity
+    if fid is None:
+        return
+    if report.unlocalized:
+        lines = [
+            f"[bold]guilty step[/bold]: {report.guilty_step}",
+            "every captured step is equivalent, but torch.compile of the same program under the same config "
+            "differs from eager:",
+        ]
+        for cmp in (fid.plain, fid.captured, fid.agreement):
+            lines.append(f"  {escape(cmp.summary())}")
+            for m in cmp.mismatches[:3]:
+                lines.append("    " + escape(_mismatch_line(m)))
+        if fid.gap is not None:
+            lines.append(
+                f"[bold]located by CompilerBisector[/bold]: {escape(fid.gap.summary())} ({fid.gap.compiles} recompiles)"
+            )
+        lines += [f"[dim]{escape(n)}[/dim]" for n in fid.notes]
+        title = "[bold red]divergence the capture missed[/bold red]"
+        con.print(Panel("\n".join(lines), title=title, border_style="red"))
+        return
+    agree = "agree" if not fid.missed else "differ"
+    text = f"fidelity: eager and torch.compile {agree} on the real inputs ({fid.seconds:.1f}s, one plain compile)"
+    if fid.agreement.diverged:
+        text += f"; {fid.agreement.summary()}"
+    con.print(Text(text, style="dim"))
+    for n in fid.notes:
+        con.print(Text(f"  {n}", style="dim"))
+
+
+def _mismatch_line(m: Mismatch) -> str:
+    where = f" at index {list(m.index)}" if m.index else ""
+    vals = ""
+    if m.before is not None and m.after is not None:
+        vals = f": before {m.before:.6g}, after {m.after:.6g}"
+        if m.reference is not None:
+            vals += f", float64 {m.reference:.6g}"
+    count = f" ({m.count}/{m.total} elements)" if m.total else ""
+    return f"{m.where}: {m.detail} [{m.kind}]{count}{where}{vals}"
+
+
 def _render_guilty(report: Report, con: Console) -> None:
     loc = report.localization
+    _render_fidelity(report, con)
+    if report.unlocalized:
+        return
     if loc is None or loc.guilty is None:
         con.print(
             Text(
@@ -134,14 +179,7 @@ def _render_guilty(report: Report, con: Console) -> None:
     if c.confirmed:
         lines.append(f"[bold]observable[/bold]: {escape(c.confirmed)}")
     for m in bad[0].mismatches[:4] if bad else []:
-        where = f" at index {list(m.index)}" if m.index else ""
-        vals = ""
-        if m.before is not None:
-            vals = f": before {m.before:.6g}, after {m.after:.6g}"
-            if m.reference is not None:
-                vals += f", float64 {m.reference:.6g}"
-        count = f" ({m.count}/{m.total} elements)" if m.total else ""
-        lines.append(f"  {m.where}: {m.detail}{count}{where}{vals}")
+        lines.append("  " + escape(_mismatch_line(m)))
     b = loc.blame
     if b is not None:
         if b.first_diverging:

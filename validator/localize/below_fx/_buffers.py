@@ -22,7 +22,7 @@ from ...numeric._probe import BufferValue, run_probed
 from ._model import BufferDivergence
 
 # Mismatch kinds that are not errors at the lowering step (see CheckOptions.special_values_at_lowering)
-_SOFT = ("signed_zero", "input_alias", "output_alias")
+_SOFT = ("signed-zero", "input_alias", "output_alias")
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Recompiler:
         hook = FusionHook(_compat.post_fusion_pass(), schedules.append, lambda: self.step.graph, keep)
         patches = _compat.cache_off_patches()
         patches["torch._inductor.config"].update(
-            {"fallback_random": True, _compat.POST_FUSION_HOOK: hook, **settings(features)}
+            {"fallback_random": self.trace.fallback_random, _compat.POST_FUSION_HOOK: hook, **settings(features)}
         )
         diverged: bool | None = None
         error: str | None = None

@@ -1,0 +1,188 @@
+"""Capture fidelity: is the program fxtv judged the program the user's own torch.compile produces?
+
+After a validation, the user's plain ``torch.compile`` (same config, same inputs, caches off as
+in the capture) runs once more, without any fxtv instrumentation, and three runs are compared
+with the rules of the lowering step (float64 oracle, IEEE special values, signed zeros):
+
+- eager vs the plain compile: what the user sees;
+- eager vs the capture's own compiled run: what fxtv's steps were taken from;
+- the capture's compiled run vs the plain compile: whether the instrumentation changed the compile.
+
+A plain compile that diverges from eager while every captured step is equivalent is a divergence
+the capture missed. It is never reported as equivalent; ``_gap`` then narrows it down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .. import _compat
+from ..numeric import Mismatch, RunResult, accumulation_length, compare_runs
+from ..numeric._signed_zero import SIGNED_ZERO, ops_define_sign
+from ._gap import Gap, locate_gap
+from ._runs import Observation, observe, observe_float64
+
+
+@dataclass
+class Comparison:
+    """One run against another (``reference``: what stands for the exact result)."""
+
+    what: str
+    mismatches: list[Mismatch] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # the second run raised
+    reference: str = "float64"
+
+    @property
+    def diverged(self) -> bool:
+        return bool(self.mismatches) or self.error is not None
+
+    def summary(self) -> str:
+        if self.error is not None:
+            return f"{self.what}: raises {self.error}"
+        if not self.mismatches:
+            return f"{self.what}: agree"
+        m = self.mismatches[0]
+        more = f" (+{len(self.mismatches) - 1} more)" if len(self.mismatches) > 1 else ""
+        return f"{self.what}: {m.where}: {m.detail}{more}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "diverged": self.diverged,
+            "error": self.error,
+            "reference": self.reference,
+            "mismatches": [m.to_json() for m in self.mismatches],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Fidelity:
+    plain: Comparison  # eager vs the user's plain torch.compile
+    captured: Comparison  # eager vs the capture's compiled run
+    agreement: Comparison  # the capture's compiled run vs the plain compile
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    gap: Gap | None = None  # where a divergence no captured step explains comes from
+
+    @property
+    def missed(self) -> bool:
+        """torch.compile diverges from eager (what a trace of equivalent steps must not hide)."""
+        return self.plain.diverged or self.captured.diverged
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plain": self.plain.to_json(),
+            "captured": self.captured.to_json(),
+            "agreement": self.agreement.to_json(),
+            "notes": self.notes,
+            "seconds": round(self.seconds, 3),
+            "gap": self.gap.to_json() if self.gap else None,
+        }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How two runs of the whole program are compared."""
+
+    accumulation: int = 1
+    signed_zero: bool = True  # a flipped zero counts (where an op the program ran defines its sign)
+    sign_defined: bool = False  # the program ran an op that defines the sign of a zero
+
+
+def compare_observations(
+    what: str, before: Observation, after: Observation, ref: Observation | None, rules: Rules
+) -> Comparison:
+    if after.error is not None:
+        return Comparison(what, error=after.error)
+    usable_ref = ref if ref is not None and ref.error is None and len(ref.values) == len(before.values) else None
+    note = "float64" if usable_ref is not None else "eager (no float64 run)"
+    if len(before.values) != len(after.values):
+        return Comparison(
+            what,
+            [Mismatch("program", "type", f"{len(before.values)} values became {len(after.values)}")],
+            reference=note,
+        )
+    found = compare_runs(
+        RunResult(before.values, before.inputs_after),
+        RunResult(after.values, after.inputs_after),
+        RunResult(usable_ref.values, usable_ref.inputs_after) if usable_ref is not None else None,
+        rules.accumulation,
+    )
+    out = Comparison(what, reference=note)
+    for m in found:
+        kind, _, rest = m.where.partition(" ")
+        if kind == "output" and rest.isdigit() and int(rest) < len(before.labels):
+            m.where = before.labels[int(rest)]
+        soft = m.kind == SIGNED_ZERO and not (rules.signed_zero and rules.sign_defined)
+        if soft:
+            out.warnings.append(f"{m.where}: {m.detail}")
+        else:
+            out.mismatches.append(m)
+    return out
+
+
+def _accumulation(trace: Any) -> int:
+    k = 1
+    for rec in trace.graphs.values():
+        if isinstance(rec.final, torch.fx.GraphModule):
+            k = max(k, accumulation_length(rec.final))
+    return k
+
+
+def check_fidelity(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    *,
+    training: bool,
+    dynamic: bool,
+    eager: Observation,
+    captured: Observation,
+    trace: Any,
+    ops: set[Any],
+    random: bool,
+    signed_zero: bool = True,
+    locate: bool = True,
+) -> Fidelity:
+    """Compile ``fn`` once more as the user does and compare (see the module docstring).
+
+    ``eager`` and ``captured`` are the runs validate already made; ``ops`` the overloads the
+    eager run dispatched; ``random``: the program draws random numbers, so every compile here runs
+    with ``fallback_random`` (otherwise no two runs draw the same numbers). With ``locate``, a
+    divergence is narrowed down by recompiling with Dynamo's debug backends (``locate_gap``).
+    """
+    t0 = time.perf_counter()
+    rules = Rules(_accumulation(trace), signed_zero, ops_define_sign(ops))
+    ref = observe_float64(fn, inputs, training, eager)
+    patches = _compat.cache_off_patches()
+    notes: list[str] = []
+    if random:
+        patches["torch._inductor.config"]["fallback_random"] = True
+        notes.append(
+            "the program draws random numbers: the plain compile ran with fallback_random=True, so that it "
+            "draws eager's numbers (without it, no run of the program can be compared value by value)"
+        )
+    if ref is not None and ref.error is not None:
+        notes.append(f"no float64 run of the program ({ref.error[:100]}): eager is the reference")
+    torch._dynamo.reset()
+    with _compat.config_patches(patches):
+        plain = observe(fn, inputs, training, wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic))
+    torch._dynamo.reset()
+    fid = Fidelity(
+        plain=compare_observations("eager vs torch.compile", eager, plain, ref, rules),
+        captured=compare_observations("eager vs the captured compile", eager, captured, ref, rules),
+        agreement=compare_observations("the captured compile vs torch.compile", captured, plain, ref, rules),
+        notes=notes,
+    )
+    if fid.missed and locate:
+        fid.gap = locate_gap(
+            fn, inputs, training=training, dynamic=dynamic, eager=eager, ref=ref, rules=rules, patches=patches
+        )
+    fid.seconds = time.perf_counter() - t0
+    return fid

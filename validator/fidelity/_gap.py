@@ -1,0 +1,118 @@
+"""Narrow down a divergence no captured step explains, with inductor's ``CompilerBisector``.
+
+The bisector recompiles the program with Dynamo's debug backends (``eager``: Dynamo's graph
+capture alone; ``aot_eager``: plus AOTAutograd's functionalization and runtime wrappers;
+``aot_eager_decomp_partition``: plus inductor's decompositions and the partitioner; then
+``inductor``), and inside the first backend that diverges it bisects over the applications of a
+subsystem (decompositions, pre-grad / joint / post-grad pass applications, lowerings). Its oracle
+here is fidelity's own comparison with eager, so it chases the divergence fxtv saw.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .. import _compat
+from ._runs import Observation, observe
+
+if TYPE_CHECKING:
+    from ._check import Rules
+
+# bisector backend -> (what it adds to the previous one, pipeline stage)
+BACKENDS: dict[str, tuple[str, str]] = {
+    "eager": ("Dynamo's graph capture", "dynamo"),
+    "aot_eager": ("AOTAutograd functionalization and runtime wrappers", "aot"),
+    "aot_eager_decomp_partition": ("inductor's decompositions and the partitioner", "aot"),
+    "inductor": ("inductor's passes, lowering or code generation", "lowering"),
+}
+# bisector subsystem -> pipeline stage
+SUBSYSTEMS: dict[str, str] = {
+    "pre_grad_graph": "pre_grad",
+    "pre_grad_passes": "pre_grad",
+    "joint_graph_passes": "joint",
+    "post_grad_passes": "post_grad",
+    "decomposition": "aot",
+    "lowerings": "lowering",
+    "cudagraphs": "lowering",
+}
+
+
+@dataclass
+class Gap:
+    backend: str | None  # the first backend that diverges; None: the bisector found none
+    subsystem: str | None = None
+    detail: str | None = None  # the bisector's debug info: a pass name, an op, a config switch
+    stage: str | None = None
+    compiles: int = 0
+    error: str | None = None
+
+    @property
+    def component(self) -> str | None:
+        return BACKENDS[self.backend][0] if self.backend in BACKENDS else None
+
+    def summary(self) -> str:
+        if self.error is not None:
+            return f"the bisector failed: {self.error}"
+        if self.backend is None:
+            return "no recompile reproduces the divergence (it may depend on the run, e.g. nondeterminism)"
+        out = f"backend {self.backend!r} ({self.component})"
+        if self.subsystem:
+            out += f", subsystem {self.subsystem}"
+        if self.detail:
+            out += f": {self.detail}"
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "component": self.component,
+            "subsystem": self.subsystem,
+            "detail": self.detail,
+            "stage": self.stage,
+            "compiles": self.compiles,
+            "error": self.error,
+        }
+
+
+def locate_gap(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    *,
+    training: bool,
+    dynamic: bool,
+    eager: Observation,
+    ref: Observation | None,
+    rules: Rules,
+    patches: dict[str, dict[str, Any]],
+) -> Gap:
+    from torch._inductor.compiler_bisector import CompilerBisector
+
+    from ._check import compare_observations
+
+    gap = Gap(None)
+
+    def good() -> bool:
+        gap.compiles += 1
+        torch._dynamo.reset()
+        run = observe(fn, inputs, training, wrap=lambda f: torch.compile(f, dynamic=dynamic))
+        return not compare_observations("bisect", eager, run, ref, rules).diverged
+
+    with _compat.config_patches(patches), contextlib.redirect_stdout(io.StringIO()):  # it narrates on stdout
+        try:
+            result = CompilerBisector.do_bisect(good)
+        except Exception as e:
+            gap.error = f"{type(e).__name__}: {str(e)[:160]}"
+            return gap
+        finally:
+            torch._dynamo.reset()
+    if result is not None:
+        gap.backend, gap.subsystem = result.backend, result.subsystem
+        gap.detail = str(result.debug_info) if result.debug_info else None
+        gap.stage = SUBSYSTEMS.get(result.subsystem or "") or BACKENDS.get(result.backend, ("", None))[1]
+    return gap

@@ -1,0 +1,206 @@
+"""Running the user's program as the user does: eagerly, in float64, and through torch.compile.
+
+Every run starts from the same state: inputs are fresh clones (keeping ``requires_grad``), a
+module is deep-copied (so parameters, buffers and gradients of one run never leak into the
+next), and the global RNG is reseeded. What a run shows is its outputs, the inputs' values after
+the call (mutations) and, in training, the gradients of the inputs and the parameters.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .._errors import UsageError
+from .._values import clone_value, flatten
+
+
+def fresh(inputs: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Clones that keep requires_grad, so a training compile sees the same leaves."""
+    out = []
+    for v in inputs:
+        c = clone_value(v)
+        if isinstance(v, torch.Tensor) and v.requires_grad and isinstance(c, torch.Tensor):
+            c.requires_grad_(True)
+        out.append(c)
+    return out
+
+
+def run_program(fn: Callable[..., Any], args: list[Any], training: bool) -> Any:
+    """One call of ``fn``; in training also ``backward`` through its outputs (fixed random weights)."""
+    torch.manual_seed(0)
+    if not training:
+        with torch.no_grad():
+            return fn(*args)
+    out = fn(*args)
+    grads = [o for o in flatten(out) if isinstance(o, torch.Tensor) and o.requires_grad]
+    if not grads:
+        raise UsageError("training=True but no output requires grad")
+    g = torch.Generator().manual_seed(0)
+    # float64 outputs stay float64, so the float64 reference run keeps its precision
+    loss = sum(
+        ((o if o.dtype == torch.float64 else o.float()) * torch.randn(o.shape, generator=g)).sum() for o in grads
+    )
+    assert isinstance(loss, torch.Tensor)
+    loss.backward()
+    return out
+
+
+@dataclass
+class Observation:
+    """What one run of the program shows the user."""
+
+    values: list[Any] = field(default_factory=list)  # outputs, then gradients (training)
+    labels: list[str] = field(default_factory=list)
+    inputs_after: list[Any] = field(default_factory=list)
+    error: str | None = None
+    # what each random op returned, in dispatch order (recorded with ``ops``): the float64 run
+    # replays them, so that the oracle draws the numbers eager drew
+    random_draws: list[list[torch.Tensor]] = field(default_factory=list)
+
+
+def _random(func: Any) -> bool:
+    return torch.Tag.nondeterministic_seeded in getattr(func, "tags", ())
+
+
+def _tensors(out: Any) -> list[torch.Tensor]:
+    return [t for t in flatten(out) if isinstance(t, torch.Tensor)]
+
+
+class _OpRecorder(TorchDispatchMode):
+    """Records the ATen overloads an eager run dispatches and what its random ops drew (changes
+    nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: set[torch._ops.OpOverload] = set()
+        self.draws: list[list[torch.Tensor]] = []
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        self.ops.add(func)
+        out = func(*args, **(kwargs or {}))
+        if _random(func):
+            self.draws.append([t.detach().clone() for t in _tensors(out)])
+        return out
+
+
+class _Replay(TorchDispatchMode):
+    """Each random op of the float64 run returns what the eager run drew (widened), in order."""
+
+    def __init__(self, draws: list[list[torch.Tensor]]) -> None:
+        super().__init__()
+        self.draws = list(draws)
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        if _random(func):
+            got, drawn = _tensors(out), self.draws.pop(0) if self.draws else []
+            if len(got) != len(drawn) or any(g.shape != d.shape for g, d in zip(got, drawn, strict=True)):
+                raise RuntimeError(f"the float64 run of {func} draws differently from eager")
+            with torch.no_grad():
+                for g, d in zip(got, drawn, strict=True):
+                    g.copy_(d)
+        return out
+
+
+def _detached(v: Any) -> Any:
+    return clone_value(v) if isinstance(v, torch.Tensor) else v
+
+
+def observe(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...] | list[Any],
+    training: bool,
+    *,
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
+    ops: set[torch._ops.OpOverload] | None = None,
+    mode: TorchDispatchMode | None = None,
+    raise_errors: bool = False,
+) -> Observation:
+    """Run ``fn`` (through ``wrap``, e.g. ``torch.compile``) on fresh copies of ``inputs``.
+
+    With ``ops`` (a set), the ATen overloads the run dispatches are added to it (and what its
+    random ops drew is kept in ``random_draws``). ``mode`` is entered around the run (the float64
+    oracle's). An exception becomes ``Observation.error`` unless ``raise_errors``.
+    """
+    program = copy.deepcopy(fn) if isinstance(fn, torch.nn.Module) else fn
+    target = wrap(program) if wrap is not None else program
+    args = fresh(inputs)
+    draws: list[list[torch.Tensor]] = []
+    try:
+        if ops is not None:
+            with _OpRecorder() as rec:
+                out = run_program(target, args, training)
+            ops |= rec.ops
+            draws = rec.draws
+        elif mode is not None:
+            with mode:
+                out = run_program(target, args, training)
+        else:
+            out = run_program(target, args, training)
+    except Exception as e:
+        if raise_errors:
+            raise
+        return Observation(error=f"{type(e).__name__}: {e}")
+    obs = Observation(inputs_after=[_detached(a) for a in args], random_draws=draws)
+    for i, v in enumerate(flatten(out)):
+        obs.values.append(_detached(v))
+        obs.labels.append(f"output {i}")
+    if training:
+        for i, a in enumerate(args):
+            if isinstance(a, torch.Tensor) and a.requires_grad:
+                obs.values.append(_detached(a.grad))
+                obs.labels.append(f"grad of input {i}")
+        if isinstance(program, torch.nn.Module):
+            for name, p in program.named_parameters():
+                if p.requires_grad:
+                    obs.values.append(_detached(p.grad))
+                    obs.labels.append(f"grad of {name}")
+    return obs
+
+
+def _wide(v: Any) -> Any:
+    if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()):
+        wide = torch.float64 if v.is_floating_point() else torch.complex128
+        out = v.detach().to(wide)
+        return out.requires_grad_(True) if v.requires_grad else out
+    if isinstance(v, (list, tuple)):
+        return type(v)(_wide(x) for x in v)
+    return v
+
+
+def observe_float64(
+    fn: Callable[..., Any], inputs: tuple[Any, ...] | list[Any], training: bool, eager: Observation | None = None
+) -> Observation:
+    """The program run in float64: the oracle. Module parameters and floating inputs are widened;
+    explicit casts stay (their rounding is what the user's program computes, and what eager
+    shows); random ops return what ``eager`` drew, widened.
+
+    A program that cannot run so (dtypes that then clash, ops without float64 kernels, random
+    draws that do not line up) gets ``error`` set, and the comparison falls back to eager as the
+    reference.
+    """
+    wide_fn: Callable[..., Any] = fn
+    if isinstance(fn, torch.nn.Module):
+        try:
+            wide_fn = copy.deepcopy(fn).double()
+        except Exception as e:
+            return Observation(error=f"{type(e).__name__}: {e}")
+    draws = [[_widen_tensor(t) for t in d] for d in eager.random_draws] if eager is not None else []
+    return observe(wide_fn, [_wide(v) for v in inputs], training, mode=_Replay(draws))
+
+
+def _widen_tensor(t: torch.Tensor) -> torch.Tensor:
+    if t.is_floating_point():
+        return t.to(torch.float64)
+    return t.to(torch.complex128) if t.is_complex() else t
+
+
+def draws_random(ops: set[torch._ops.OpOverload]) -> bool:
+    """Whether an eager run that dispatched ``ops`` drew random numbers."""
+    return any(_random(op) for op in ops)
