@@ -14,15 +14,20 @@ aten = torch.ops.aten
 
 @contextmanager
 def _decomposed_as(op: Any, fn: Callable[..., Any]) -> Iterator[None]:
-    saved = decomposition.decompositions.get(op)
-    decomposition.decompositions[op] = fn
+    # both tables select_decomp_table() can return: ``decompositions`` (fallback_random) and the
+    # copy fast_random_decomps() caches on its first call (the default)
+    tables = [decomposition.decompositions, decomposition.fast_random_decomps()]
+    saved = [t.get(op) for t in tables]
+    for t in tables:
+        t[op] = fn
     try:
         yield
     finally:
-        if saved is None:
-            decomposition.decompositions.pop(op)
-        else:
-            decomposition.decompositions[op] = saved
+        for t, s in zip(tables, saved, strict=True):
+            if s is None:
+                t.pop(op)
+            else:
+                t[op] = s
 
 
 def test_wrong_decomposition_names_its_op() -> None:

@@ -33,6 +33,9 @@ class ZooCase:
     dynamic: bool = False  # compile with dynamic=True
     training: bool = False  # validator also runs and checks backward
     tags: tuple[str, ...] = ()
+    # inductor config the program is compiled under (``torch._inductor.config`` keys), applied
+    # around the whole validation, the user's own compile included: a bug that needs a flag
+    config: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,5 +45,5 @@ class LiveDivergence:
 
     case: ZooCase
     stage: str
-    step: str  # a substring of the guilty step's qualified name
+    step: str  # a substring of the guilty step's qualified name (unlocalized: of the bisector's detail)
     note: str  # what differs, and why

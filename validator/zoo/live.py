@@ -42,6 +42,15 @@ _LIVE: dict[str, tuple[str, str, str]] = {
         "on a row of +-5.5e19 the float32 variance overflows; the decomposed layer norm + relu then gives "
         "-0.0 where eager gives +0.0 (both float32 results are overflow garbage)",
     ),
+    # Caught by the fidelity check only: the lowering step's float64 reference widens the cast, so
+    # the compiled code (which skips the rounding) is judged as accurate; the user sees eager's
+    # rounding residual become 0.
+    "pm_pointless_views_converts": (
+        "lowering",
+        "emulate_precision_casts",
+        "x.to(float16).float() - x is the fp16 rounding residual in eager and 0.0 compiled: inductor "
+        "computes the round trip in float32 (emulate_precision_casts=False, the default)",
+    ),
 }
 _BY_NAME = {c.name: c for c in INDUCTOR_KINDS}
 
