@@ -42,6 +42,7 @@ from .faulty import (
     TransposeMmFold,
     WhereNotSwap,
 )
+from .tables import TABLE_FAULTS
 
 CORRECT_PASSES: list[GraphPass] = [MulTwoToAdd(), FoldMulOne(), FusePermutes(), DivPow2ToMul()]
 
@@ -80,8 +81,8 @@ if len(_BY_NAME) != len(ALL_PASSES):
 
 
 # Faults outside FX passes (passes/_fault.py): decompositions, partitioner, reinplacing,
-# lowerings, fusions, codegen.
-FAULTS: list[Fault] = [*COMPONENT_FAULTS, *BELOW_FX_FAULTS]
+# lowerings, fusions, codegen, and faults placed in one of the tables inductor reads.
+FAULTS: list[Fault] = [*COMPONENT_FAULTS, *BELOW_FX_FAULTS, *TABLE_FAULTS]
 if len({f.name for f in FAULTS} | set(_BY_NAME)) != len(FAULTS) + len(_BY_NAME):
     raise RuntimeError("duplicate fault names")
 

@@ -50,6 +50,13 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
         "error": report.error,
     }
     t = spec.truth
+    gap = report.fidelity.gap if report.fidelity is not None and report.unlocalized else None
+    if gap is not None:
+        # a divergence no captured step shows: the fidelity check's bisection is the localization
+        out |= {"unlocalized": True, "stage": gap.stage, "step": report.guilty_step, "culprit": gap.summary()}
+        if t is None:
+            return {**out, "stage_right": False, "step_right": False, "node_right": None}
+        return {**out, **_gap_right(t, gap)}
     if t is None or g is None:
         return {**out, "stage_right": False, "step_right": False, "node_right": None}
     out["stage_right"] = g.step.stage == t.stage
@@ -62,6 +69,14 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
     return out
 
 
+def _gap_right(t: Truth, gap: Any) -> dict[str, Any]:
+    """Score the bisection of an unlocalized divergence as the bisector baseline is scored."""
+    scored = score_bisector_result(
+        t, {"detected": True, "stage": gap.stage, "subsystem": gap.subsystem, "debug_info": gap.detail}
+    )
+    return {k: scored[k] for k in ("stage_right", "step_right", "node_right")}
+
+
 def _node_right(t: Truth, named: set[str], culprit: str | None) -> bool | None:
     if t.feature:
         return bool(culprit) and t.feature in (culprit or "")
@@ -70,8 +85,15 @@ def _node_right(t: Truth, named: set[str], culprit: str | None) -> bool | None:
     return bool({op_base(o) for o in t.ops} & named)
 
 
+# CompilerBisector's config-switch subsystems -> the codegen feature (validator/localize/below_fx) it switches
+_SWITCH_FEATURES = {"inductor_emulate_precision_casts": "precision casts"}
+
+
 def score_bisector(spec: Spec, res: dict[str, Any]) -> dict[str, Any]:
-    t = spec.truth
+    return score_bisector_result(spec.truth, res)
+
+
+def score_bisector_result(t: Truth | None, res: dict[str, Any]) -> dict[str, Any]:
     if t is None or not res.get("detected"):
         return {**res, "stage_right": False, "step_right": False, "node_right": None}
     info = str(res.get("debug_info") or "")
@@ -83,6 +105,9 @@ def score_bisector(spec: Spec, res: dict[str, Any]) -> dict[str, Any]:
         step_right = stage_right and t.step.startswith("aot_trace")
     elif sub == "lowerings":
         step_right = stage_right and t.component == "lowering"
+    elif sub in _SWITCH_FEATURES:
+        # a config switch that restores eager's result names a codegen feature
+        step_right = stage_right and t.component == "codegen" and t.feature == _SWITCH_FEATURES[sub]
     else:
         step_right = False  # a backend, a config switch or cudagraphs: no step named
     node_right = None

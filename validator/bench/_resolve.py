@@ -67,10 +67,38 @@ class Installed:
 
 @contextlib.contextmanager
 def installed(spec: Spec) -> Iterator[Installed]:
-    """The case's fault (or correct pass) installed for the block; ``fired()`` says how often it acted."""
-    if spec.fault is None:
-        yield Installed(lambda: 0)
+    """The case's fault (or correct pass) installed for the block; ``fired()`` says how often it acted.
+
+    A zoo program's own inductor config (a real bug that needs a flag) holds for the block too.
+    """
+    with _program_config(spec):
+        if spec.fault is None:
+            yield Installed(lambda: 0)
+            return
+        with _fault_installed(spec) as inst:
+            yield inst
+
+
+@contextlib.contextmanager
+def _program_config(spec: Spec) -> Iterator[None]:
+    kind, _, name = spec.program.partition(":")
+    config = ()
+    if kind == "zoo":
+        from validator.zoo import get_case
+
+        config = get_case(name).config
+    if not config:
+        yield
         return
+    import torch._inductor.config as inductor_config
+
+    with inductor_config.patch(dict(config)):
+        yield
+
+
+@contextlib.contextmanager
+def _fault_installed(spec: Spec) -> Iterator[Installed]:
+    assert spec.fault is not None
     kind, _, name = spec.fault.partition(":")
     if kind == "pass":
         p = _passes()[name]

@@ -19,8 +19,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-STAGES = ("pre_grad", "aot", "joint", "partition", "post_grad", "lowering")
-COMPONENTS = ("lowering", "fusion", "codegen")
+STAGES = ("dynamo", "pre_grad", "aot", "joint", "partition", "post_grad", "lowering")
+COMPONENTS = ("lowering", "fusion", "codegen", "index")
 DTYPES = ("float32", "float16", "bfloat16", "float64")
 ROOT_CAUSES = (
     "Unfaithful Program Tracing",
@@ -81,6 +81,7 @@ class Spec:
     trigger: str | None
     source: str  # "pytorch/pytorch#NNN", "synthetic", "zoo", or "live: ..." (a bug of the installed torch)
     path: str = ""
+    evidence: str | None = None  # how the ground truth was established (toggles, graphs run)
 
     @property
     def historical(self) -> bool:
@@ -89,6 +90,11 @@ class Spec:
     @property
     def live(self) -> bool:
         return self.source.startswith("live")
+
+    @property
+    def real(self) -> bool:
+        """A real bug of the installed torch from the public tracker: no fault, its own program."""
+        return self.historical and self.fault is None and self.faulty
 
 
 # field -> (type, required) per table; None table = top level
@@ -104,7 +110,7 @@ _SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "feature": (str, False),
     },
     "taxonomy": {"root_cause": (str, True), "trigger": (str, True)},
-    "source": {"issue": (str, True)},
+    "source": {"issue": (str, True), "evidence": (str, False)},
 }
 
 
@@ -156,10 +162,15 @@ def parse_spec(path: Path, data: dict[str, Any]) -> Spec:
     fault = data.get("fault", {}).get("ref")
     truth_t = data.get("truth")
     tax = data.get("taxonomy")
-    live = str(data["source"].get("issue", "")).startswith("live")
-    if faulty and (truth_t is None or tax is None or (fault is None and not live)):
+    issue = str(data["source"].get("issue", ""))
+    # a live divergence, or a tracker bug reproduced by its own program: the installed torch is the fault
+    unfaulted = issue.startswith("live") or (issue.startswith("pytorch/pytorch#") and prog["ref"].startswith("zoo:"))
+    if faulty and (truth_t is None or tax is None or (fault is None and not unfaulted)):
         raise SpecError(
-            path, "faulty", "a faulty case needs [fault] (unless source is 'live: ...'), [truth] and [taxonomy]"
+            path,
+            "faulty",
+            "a faulty case needs [fault] (unless it is 'live: ...' or a tracker issue's own zoo program), "
+            "[truth] and [taxonomy]",
         )
     if not faulty and truth_t is not None:
         raise SpecError(path, "[truth]", "a correct case has no guilty step")
@@ -193,6 +204,7 @@ def parse_spec(path: Path, data: dict[str, Any]) -> Spec:
         trigger=_one_of(path, "[taxonomy].trigger", tax["trigger"], TRIGGERS) if tax else None,
         source=data["source"]["issue"],
         path=str(path),
+        evidence=data["source"].get("evidence"),
     )
 
 

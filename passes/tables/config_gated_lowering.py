@@ -1,0 +1,56 @@
+"""Faulty lowering on a code path that an inductor config flag switches off.
+
+Many inductor code paths run only under some config (a hook unset, a heuristic on). A capture
+that sets a flag of its own, as fxtv sets the post-fusion hook to record fusions, can take the
+other path and miss the bug the user's compile has. Synthetic, of the config-dependent class
+(cf. pytorch/pytorch#191499, which depends on the SIMD width): ``maximum`` lowered as
+``minimum`` whenever no post-fusion pass is configured, the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo, swapped
+
+aten = torch.ops.aten
+
+
+class ConfigGatedMaximum(Fault):
+    info = FaultInfo(
+        name="config_gated_maximum",
+        component="lowering",
+        issue="synthetic: a lowering fault only on the default config path",
+        bug_class="Incorrect Kernel Code Generation",
+        guilty="aten.maximum",
+        description="maximum lowered as minimum when config._post_fusion_custom_pass is unset",
+    )
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        import torch._inductor.config as config
+        from torch._inductor import lowering
+
+        real = lowering.lowerings[aten.maximum.default]
+        minimum = lowering.lowerings[aten.minimum.default]
+
+        def faulty(*args: Any, **kwargs: Any) -> Any:
+            if getattr(config, "_post_fusion_custom_pass", None) is None:
+                self.fired += 1
+                return minimum(*args, **kwargs)
+            return real(*args, **kwargs)
+
+        with swapped(lowering.lowerings, {aten.maximum.default: faulty}):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return torch.maximum(x, y).sum(1)
+
+        g = torch.Generator().manual_seed(0)
+        return fn, (torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g))

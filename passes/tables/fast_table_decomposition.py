@@ -1,0 +1,49 @@
+"""Faulty decomposition in the table inductor selects by default, and only there.
+
+Without ``fallback_random``, ``select_decomp_table()`` returns ``fast_random_decomps()``, a copy
+of ``decompositions`` cached on first use. A decomposition changed in that copy alone (as a stale
+or diverged copy would be) is what every default compile uses, and what a capture run with
+``fallback_random=True`` never sees. Synthetic, of the decomposition class (cf.
+pytorch/pytorch#175154: a decomposition that disagrees with its eager kernel): ``hardsigmoid``
+decomposed with its upper clamp dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from .._base import Trigger
+from .._fault import Fault, FaultInfo, swapped
+
+aten = torch.ops.aten
+
+
+class FastTableHardsigmoid(Fault):
+    info = FaultInfo(
+        name="fast_table_hardsigmoid",
+        component="decomposition",
+        issue="synthetic: a decomposition only in select_decomp_table()'s default table",
+        bug_class="Incorrect Operator Decomposition",
+        guilty="aten.hardsigmoid",
+        description="hardsigmoid decomposed without its upper clamp, in fast_random_decomps() only",
+    )
+
+    @contextlib.contextmanager
+    def _install(self) -> Iterator[None]:
+        from torch._inductor import decomposition
+
+        def faulty(x: torch.Tensor) -> torch.Tensor:
+            self.fired += 1
+            return torch.clamp_min(x / 6 + 0.5, 0.0)
+
+        with swapped(decomposition.fast_random_decomps(), {aten.hardsigmoid.default: faulty}):
+            yield
+
+    def trigger(self) -> Trigger:
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.hardsigmoid(x * 2.0) * x
+
+        return fn, (torch.randn(8, 16, generator=torch.Generator().manual_seed(0)) * 3,)
