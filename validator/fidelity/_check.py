@@ -114,6 +114,7 @@ def compare_observations(
         RunResult(after.values, after.inputs_after),
         RunResult(usable_ref.values, usable_ref.inputs_after) if usable_ref is not None else None,
         rules.accumulation,
+        program_scale=_scale(usable_ref) if usable_ref is not None else None,
     )
     out = Comparison(what, reference=note)
     for m in found:
@@ -126,6 +127,18 @@ def compare_observations(
         else:
             out.mismatches.append(m)
     return out
+
+
+def _scale(ref: Observation) -> float:
+    """The program's scale: the largest rms of its finite floating reference values."""
+    scale = 0.0
+    for v in ref.values:
+        if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()) and v.numel():
+            x = torch.view_as_real(v) if v.is_complex() else v
+            x = x.detach().double()
+            x = torch.where(torch.isfinite(x), x, torch.zeros_like(x))
+            scale = max(scale, float(x.pow(2).mean().sqrt()))
+    return scale
 
 
 def _accumulation(trace: Any) -> int:

@@ -91,6 +91,10 @@ _CONV = {"convolution", "conv1d", "conv2d", "conv3d", "_convolution", "conv_tran
 class Tolerance:
     rtol: float
     before_factor: float = 4.0
+    # Where the before side itself strays from the reference by more than this (absolute), the
+    # reference does not model the program there (a Python scalar eager rounds to bfloat16, which
+    # the float64 run keeps exact): the after side is held to the before side instead. None: off.
+    oracle_cap: float | None = None
 
     def describe(self) -> str:
         return f"rtol={self.rtol:.2e}, before-error factor {self.before_factor:g}"
@@ -100,9 +104,14 @@ def unit_roundoff(dtype: torch.dtype) -> float:
     return float(torch.finfo(dtype).eps) / 2
 
 
-def tolerance_for(dtype: torch.dtype, accumulation: int, *, have_reference: bool = True) -> Tolerance:
+def tolerance_for(
+    dtype: torch.dtype, accumulation: int, *, have_reference: bool = True, program_scale: float | None = None
+) -> Tolerance:
+    """``program_scale`` (the largest rms of the program's reference values) turns the oracle
+    check on: the before side may stray from the reference by at most sqrt(u_D) of that scale."""
     rtol = unit_roundoff(dtype) * (8 + 2 * math.sqrt(max(1, accumulation)))
-    return Tolerance(rtol if have_reference else 2 * rtol)
+    cap = math.sqrt(unit_roundoff(dtype)) * program_scale if program_scale is not None else None
+    return Tolerance(rtol if have_reference else 2 * rtol, oracle_cap=cap)
 
 
 def _numel(v: object) -> int:
