@@ -26,7 +26,7 @@ class BaseTableHardswish(Fault):
         issue="synthetic: a decomposition only in the table fallback_random=True selects",
         bug_class="Incorrect Operator Decomposition",
         guilty="aten.hardswish",
-        description="hardswish decomposed as x * clamp(x + 3, 0, 3) / 6 (its upper bound halved), only in `decompositions`",
+        description="hardswish as x * clamp(x + 3, 0, 3) / 6 (upper bound halved), only in `decompositions`",
     )
 
     @contextlib.contextmanager
