@@ -62,6 +62,12 @@ def test_dropped_modular_indexing_is_refuted(monkeypatch: pytest.MonkeyPatch, dy
     assert report.verdict == "diverged"
     assert report.guilty is not None and report.guilty.step.kind == "lowering"
     assert any(o.subject.startswith("buf") for o in bad)  # the buffer is named
+    # the refuted rewrite is the culprit, named before any recompile
+    below = report.localization.below
+    assert below is not None and below.component == "index" and below.recompiles == 0
+    assert below.culprit and below.culprit.startswith("SizeVarAllocator._simplify_with_ranges")
+    assert "ModularIndexing" in below.culprit and "refuted at" in below.culprit
+    assert below.kernel and any("replayed concretely" in e for e in below.evidence)
 
 
 def test_off_by_one_range_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,7 +82,7 @@ def installed(spec: Spec) -> Iterator[Installed]:
 @contextlib.contextmanager
 def _program_config(spec: Spec) -> Iterator[None]:
     kind, _, name = spec.program.partition(":")
-    config = ()
+    config: tuple[tuple[str, Any], ...] = ()
     if kind == "zoo":
         from validator.zoo import get_case
 

@@ -3,7 +3,7 @@
 Code generators print a constant argument with ``repr``. For some values that text does not read
 back as the same value: ``complex(-0.0, 0.0)`` prints ``(-0+0j)`` (read back: ``0j``, the sign
 of the real part lost), ``complex(0.0, -0.0)`` prints ``-0j`` (the real part flips), and
-``complex(nan, 1)`` / ``complex(1, inf)`` print ``nanj`` / ``infj``, which are not names at all
+``complex(1, nan)`` / ``complex(1, inf)`` print ``(1+nanj)`` / ``(1+infj)``, which are not names at all
 (docs/live-bugs.md). When the last FX graph holds such a constant, it is run twice, in memory
 (``torch.fx.Interpreter``, the constant as the graph holds it) and from its printed code; if the
 two differ, the printed constant is the culprit, named before any recompile.

@@ -1,0 +1,114 @@
+"""Capture fidelity: fxtv judges the program the user's own torch.compile produces.
+
+Faults are placed in each table inductor reads (passes/tables): each must be detected and named,
+including one the capture cannot see (it takes another config path), which the fidelity check
+reports as unlocalized and bisects. The check is on by default and costs one plain compile.
+"""
+
+import contextlib
+
+import pytest
+import torch
+import torch._inductor.config as inductor_config
+
+from passes import get_fault
+from validator import validate
+from validator.fidelity import observe, observe_float64
+from validator.numeric import compare_values, tolerance_for
+from validator.report import UNLOCALIZED
+
+# fault -> (config the user compiles under, guilty stage, op fxtv must name)
+_TABLES = {
+    "fast_table_hardsigmoid": ({}, "aot", "hardsigmoid"),
+    "base_table_hardswish": ({"fallback_random": True}, "aot", "hardswish"),
+    "remainder_as_fmod": ({}, "lowering", "remainder"),
+    "fallback_cumsum_drops_dtype": ({}, "lowering", "cumsum"),
+}
+
+
+@pytest.mark.parametrize("name", list(_TABLES))
+def test_fault_in_each_table_is_detected_and_named(name: str) -> None:
+    config, stage, op = _TABLES[name]
+    fault = get_fault(name)
+    fn, args = fault.trigger()
+    with inductor_config.patch(config), fault.installed():
+        report = validate(fn, *args)
+    assert fault.fired > 0
+    assert report.verdict == "diverged" and report.guilty is not None, report.guilty_step
+    assert report.guilty.step.stage == stage
+    loc = report.localization
+    named = (loc.blame.op or "") if stage == "aot" else (loc.below.culprit or "" if loc.below else "")
+    assert op in named, (named, loc.blame.note)
+    assert report.fidelity is not None and report.fidelity.plain.diverged  # the user sees it too
+
+
+def test_fault_the_capture_cannot_see_is_unlocalized_and_bisected() -> None:
+    fault = get_fault("config_gated_maximum")
+    fn, args = fault.trigger()
+    with fault.installed():
+        report = validate(fn, *args)
+    assert fault.fired > 0
+    # every captured step is equivalent, the user's compile is not: never "equivalent"
+    assert report.guilty is None and report.unlocalized
+    assert report.verdict == "diverged" and report.guilty_step == UNLOCALIZED
+    fid = report.fidelity
+    assert fid is not None and fid.plain.diverged and not fid.captured.diverged
+    assert fid.agreement.diverged  # the capture's compile and the user's differ
+    assert fid.gap is not None and fid.gap.stage == "lowering" and "maximum" in (fid.gap.detail or "")
+    data = report.to_json()
+    assert data["guilty_step"] == UNLOCALIZED and data["fidelity"]["gap"]["stage"] == "lowering"
+
+
+def test_fidelity_is_on_by_default_and_timed() -> None:
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x) * 2 + x.sum(0)
+
+    x = torch.randn(8, 8)
+    report = validate(fn, x)
+    assert report.verdict == "equivalent"
+    fid = report.fidelity
+    assert fid is not None and not fid.missed and fid.gap is None  # no bisection when nothing is missed
+    assert "fidelity" in report.timing and report.timing["fidelity"] >= 0
+    off = validate(fn, x, fidelity=False)
+    assert off.fidelity is None and "fidelity" not in off.timing
+
+
+def test_float64_oracle_replays_eager_random_draws() -> None:
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.dropout(x, 0.5, training=True) + torch.rand_like(x)
+
+    x = torch.randn(16, 16)
+    ops: set = set()
+    eager = observe(fn, (x,), False, ops=ops)
+    assert eager.random_draws
+    ref = observe_float64(fn, (x,), False, eager)
+    assert ref.error is None and ref.values[0].dtype == torch.float64
+    tol = tolerance_for(torch.float32, 1)
+    assert compare_values("output 0", eager.values[0], ref.values[0].float(), ref.values[0], tol) == []
+
+
+def test_where_the_oracle_does_not_model_eager_the_compile_is_held_to_eager() -> None:
+    # eager rounds a Python scalar to bfloat16 (remainder(-1.703125, bf16(1.7)) = 0); a float64
+    # run keeps 1.7 exact (a whole period: 1.696875) and sides with a compile that does the same
+    # (pytorch/pytorch#186875)
+    eager = torch.tensor([0.0, 0.5], dtype=torch.bfloat16)
+    compiled = torch.tensor([1.6953, 0.5], dtype=torch.bfloat16)
+    ref = torch.tensor([1.696875, 0.5], dtype=torch.float64)
+    assert compare_values("o", eager, compiled, ref, tolerance_for(torch.bfloat16, 1)) == []
+    found = compare_values("o", eager, compiled, ref, tolerance_for(torch.bfloat16, 1, program_scale=1.3))
+    assert [m.kind for m in found] == ["value"]
+    # rounding noise far below the program's scale still trusts the oracle
+    noisy = torch.tensor([1e-9, 1.0])
+    exact = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    tol = tolerance_for(torch.float32, 64, program_scale=1.0)
+    assert compare_values("o", noisy, torch.tensor([-2e-9, 1.0]), exact, tol) == []
+
+
+def test_a_compile_that_fails_is_not_equivalent() -> None:
+    # the FX printer writes complex(1, inf) as `(1+infj)`, which Dynamo's printed graph cannot run
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return x * complex(1.0, float("inf"))
+
+    with contextlib.suppress(Exception):
+        report = validate(fn, torch.randn(4, dtype=torch.complex64))
+        assert report.verdict != "equivalent"

@@ -1,0 +1,46 @@
+"""Registration of real torch bugs taken from the public PyTorch tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._case import ZooCase
+
+Build = Callable[[], tuple[Callable[..., Any], tuple[Any, ...]]]
+
+BUGS: list[ZooCase] = []
+
+
+def bug(
+    issue: int,
+    slug: str,
+    what: str,
+    *,
+    dynamic: bool = False,
+    training: bool = False,
+    config: Mapping[str, Any] | None = None,
+    random: bool = False,
+) -> Callable[[Build], Build]:
+    """Register ``build`` as the program of pytorch/pytorch#``issue``; the case is ``real_<issue>_<slug>``.
+
+    ``what`` says, in a sentence, what the compiled program gets wrong. ``build`` seeds the RNG
+    itself and returns ``(fn_or_module, inputs)``, as every zoo case does.
+    """
+
+    def register(build: Build) -> Build:
+        tags = ("real", f"pytorch/pytorch#{issue}", *(("random",) if random else ()))
+        BUGS.append(
+            ZooCase(
+                name=f"real_{issue}_{slug}",
+                description=what,
+                build=build,
+                dynamic=dynamic,
+                training=training,
+                tags=tags,
+                config=tuple(sorted((config or {}).items())),
+            )
+        )
+        return build
+
+    return register
