@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +63,23 @@ class _Interpreter(torch.fx.Interpreter):
         return super().call_function(target, args, kwargs)
 
     def run_node(self, n: torch.fx.Node) -> Any:
+        src = n.args[0] if n.target is operator.getitem and n.args else None
+        if isinstance(src, torch.fx.Node) and _returns_nothing(src.target) and isinstance(src.args[0], (list, tuple)):
+            # an in-place foreach op returns nothing; inductor reads getitem(op, i) as its i-th
+            # mutated input (reinplacing makes such graphs), so eager execution must too
+            out = self.env[src.args[0][n.args[1]]]  # type: ignore[index]
+            if self.record:
+                self.values[n.name], self.final[n.name] = clone_value(out), out
+            return out
         out = super().run_node(n)
         if self.record and n.op not in ("output",):
             self.values[n.name] = clone_value(out)
             self.final[n.name] = out
         return out
+
+
+def _returns_nothing(target: Any) -> bool:
+    return isinstance(target, torch._ops.OpOverload) and not target._schema.returns
 
 
 def run_graph(
