@@ -409,3 +409,22 @@ def decomposition_table(fallback_random: bool) -> dict[Any, Callable[..., Any]]:
     decomp = module("torch._inductor.decomposition")
     with module("torch._inductor.config").patch(fallback_random=fallback_random):
         return dict(decomp.select_decomp_table())
+
+
+def pointwise_ops_name(op: Any) -> str | None:
+    """The ``ops.<name>`` an aten overload's inductor lowering is, when the lowering is the plain
+    pointwise wrapper ``register_pointwise`` makes (``make_pointwise(ops_wrapper(name))``); None for
+    any other lowering (a hand-written one, a fallback, a wrapper around it)."""
+    fn = module("torch._inductor.lowering").lowerings.get(op)
+    for _ in range(4):  # make_pointwise's inner -> its decomp_fn / fn -> ops_wrapper's fn
+        if fn is None or not hasattr(fn, "__code__"):
+            return None
+        cells = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()), strict=True))
+        qual = fn.__qualname__
+        if qual.startswith("ops_wrapper."):
+            name = cells.get("name")
+            return name if isinstance(name, str) else None
+        if not qual.startswith("make_pointwise."):
+            return None
+        fn = cells.get("fn", cells.get("decomp_fn"))
+    return None

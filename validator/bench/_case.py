@@ -48,6 +48,8 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
         "recompiles": below.recompiles if below else 0,
         "ops": sorted(_ops_named(report)),
         "error": report.error,
+        # the user's own compile diverges from eager (fxtv's fidelity run)
+        "compile_diverges": report.fidelity.plain.diverged if report.fidelity is not None else None,
     }
     t = spec.truth
     gap = report.fidelity.gap if report.fidelity is not None and report.unlocalized else None

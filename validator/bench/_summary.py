@@ -110,21 +110,54 @@ def problems(records: Sequence[dict[str, Any]]) -> list[str]:
     return out
 
 
+def is_real(r: dict[str, Any]) -> bool:
+    """A real bug of the installed torch from the public tracker, reproduced by its own program."""
+    return bool(r["faulty"]) and r.get("fault") is None and str(r.get("source", "")).startswith("pytorch/pytorch#")
+
+
+def false_equivalents(records: Sequence[dict[str, Any]]) -> list[str]:
+    """Faulty cases fxtv calls equivalent although torch.compile diverges (its own fidelity run, or
+    the end-to-end baseline): the answer a validator must never give."""
+    return [
+        r["case"]
+        for r in records
+        if r["faulty"]
+        and _get(r, "fxtv", "verdict") == "equivalent"
+        and (_get(r, "fxtv", "compile_diverges") or _get(r, "e2e", "detected"))
+    ]
+
+
 def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float | None = None) -> str:
-    faulty = [r for r in records if r["faulty"]]
+    real = [r for r in records if is_real(r)]
+    injected = [r for r in records if not is_real(r)]
+    faulty = [r for r in injected if r["faulty"]]
     hist = sum(1 for r in faulty if str(r.get("source", "")).startswith("pytorch/pytorch#"))
     live = sum(1 for r in faulty if str(r.get("source", "")).startswith("live"))
     total, median = time_ratio(records)
     lines = [
-        f"{len(faulty)} faulty cases ({len(faulty) - live} with an injected fault, {hist} of them modelled on "
-        f"documented pytorch issues; {live} live divergences of the installed torch), "
-        f"{len(records) - len(faulty)} correct cases"
+        f"{len(faulty)} cases with an injected fault or a live divergence ({len(faulty) - live} injected, {hist} "
+        f"of them modelled on documented pytorch issues; {live} live divergences of the installed torch), "
+        f"{len(injected) - len(faulty)} correct cases, and {len(real)} real bugs from the public tracker"
         + (f"; whole run {seconds / 60:.1f} min" if seconds else "")
         + ".",
         "",
-        *tool_table(records),
+        "Injected faults, live divergences and correct cases:",
+        "",
+        *tool_table(injected, "injected"),
         "",
     ]
+    if real:
+        wrong = false_equivalents(real)
+        lines += [
+            "Real bugs of torch " + str(real[0].get("torch", "")) + " (specs/cases/real__*.toml):",
+            "",
+            *tool_table(real, "real bugs"),
+            "",
+            f"fxtv says \"equivalent\" where torch.compile diverges: {len(wrong)}"
+            + (f" ({', '.join(wrong)})" if wrong else "")
+            + ".",
+            "",
+        ]
     if total is not None:
         lines += [
             f"Localization time fxtv / CompilerBisector over the faulty cases both localized to the exact "

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 
 import torch
 
+from ... import _compat
 from ...capture import Merge, Schedule, Step, Trace
 from ...numeric import Checker
+from ...numeric._signed_zero import base_name
 from ...symbolic import FUSION as FUSION_PROOF
 from ...symbolic import Obligation
 from ._buffers import BufferComparison, compare_buffers
@@ -188,9 +190,18 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
         return False
     guilty = culprit(nodes, fixes)
     by_name = {n.name: n for n in gm.graph.nodes}
+    blame.fx_nodes = guilty
+    direct = _compat.pointwise_ops_name(by_name[guilty[0]].target) if len(guilty) == 1 else None
+    if direct is not None and direct == base_name(by_name[guilty[0]].target):
+        # the lowering is ops.<name> itself, so the IR is right: the code printed for it is not
+        blame.component = CODEGEN
+        blame.culprit = (
+            f"the code generated for ops.{direct} (node {guilty[0]} = {by_name[guilty[0]].target}, whose lowering "
+            f"is the pointwise ops.{direct} itself; no codegen switch fixes it)"
+        )
+        return True
     blame.component = LOWERING
     blame.culprit = " + ".join(f"lowering of {n} = {by_name[n].target}" for n in guilty)
-    blame.fx_nodes = guilty
     return True
 
 
