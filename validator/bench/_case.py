@@ -26,7 +26,9 @@ def _ops_named(report: Any) -> set[str]:
     out: set[str] = set()
     b = loc.blame if loc else None
     if b is not None:
-        out |= {op_base(b.op), op_base(b.counterpart_op)} | {op_base(o) for _, o in b.created + b.rewritten}
+        out |= {op_base(b.op), op_base(b.counterpart_op)} | {
+            op_base(o) for _, o in b.created + b.rewritten + b.replaced_ops
+        }
     below = loc.below if loc else None
     if below is not None and report.guilty is not None:
         nodes = {n.name: n for n in report.guilty.step.before.graph.nodes}

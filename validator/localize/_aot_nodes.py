@@ -31,8 +31,12 @@ def _call(n: torch.fx.Node, args: Any, kwargs: Any) -> Any:
     return n.target(*args, **kwargs)  # type: ignore[operator]
 
 
-def _decomposed_value(n: torch.fx.Node, values: dict[str, Any], table: dict[Any, Any]) -> tuple[Any, int] | None:
-    """(result of the op traced alone with the decomposition table, number of decomposed nodes)."""
+def _decomposed_value(
+    n: torch.fx.Node, values: dict[str, Any], table: dict[Any, Any], used: list[str] | None = None
+) -> tuple[Any, int] | None:
+    """(result of the op traced alone with the decomposition table, number of decomposed nodes).
+
+    ``used`` receives the table's ATen overloads the op dispatches to (what was decomposed)."""
     tensors: list[torch.Tensor] = []
 
     def take(a: Any) -> Any:
@@ -57,6 +61,9 @@ def _decomposed_value(n: torch.fx.Node, values: dict[str, Any], table: dict[Any,
 
     if not tensors:
         return None
+    if used is not None:
+        plain = make_fx(fn)(*[t.clone() for t in tensors])
+        used += sorted({str(m.target) for m in plain.graph.nodes if m.op == "call_function" and m.target in table})
     gm = make_fx(fn, decomposition_table=table)(*[t.clone() for t in tensors])
     ops = [m for m in gm.graph.nodes if m.op == "call_function"]
     torch.manual_seed(0)
@@ -117,7 +124,14 @@ def blame_decompositions(
                 blame.first_diverging = blame.counterpart = n.name
                 blame.op = blame.counterpart_op = op_name(n)
                 blame.mismatch = found[0]
-                blame.note = f"the decomposition of {op_name(n)} alone diverges from its eager kernel"
+                used: list[str] = []
+                try:
+                    _decomposed_value(n, values, table, used)
+                except Exception:  # naming the decomposed overloads is a refinement
+                    used = []
+                blame.replaced_ops = [(n.name, u) for u in used]
+                via = f" ({', '.join(used)})" if used else ""
+                blame.note = f"the decomposition of {op_name(n)}{via} alone diverges from its eager kernel"
                 return blame
     blame.note = (
         f"none of the {tried} ops re-traced alone diverges: the divergence comes from functionalization "
