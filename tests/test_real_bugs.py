@@ -23,6 +23,7 @@ QUICK = {
     "real__197895_floor_divide_off_by_one",  # lowering
     "real__191499_uint8_min_vec_tail",  # codegen: vectorisation
     "real__186875_fmod_bf16_scalar",  # only the fidelity check sees it: unlocalized, bisected
+    "real__190765_flip_repeat_interleave_transposed",  # index: a ModularIndexing base made negative
 }
 
 

@@ -9,7 +9,19 @@ semantics. A verdict is "proved", "refuted" (with a counterexample replayed conc
 """
 
 from ._domain import Domain
-from ._obligation import DTYPE, FUSION, INDEX, INT32, LOOP_MERGE, SHAPE, STRIDE, VIEW_MAP, Obligation, SymbolicResult
+from ._obligation import (
+    DTYPE,
+    FUSION,
+    INDEX,
+    INDEX_BASE,
+    INT32,
+    LOOP_MERGE,
+    SHAPE,
+    STRIDE,
+    VIEW_MAP,
+    Obligation,
+    SymbolicResult,
+)
 from ._run import SymbolicOptions, check_trace
 from ._solver import Verdict, prove_equal, prove_holds, prove_in_range
 
@@ -17,6 +29,7 @@ __all__ = [
     "DTYPE",
     "FUSION",
     "INDEX",
+    "INDEX_BASE",
     "INT32",
     "LOOP_MERGE",
     "SHAPE",

@@ -14,10 +14,11 @@ from ..capture import IndexRewrite
 from ._domain import Domain
 from ._facts import build_domain
 from ._normalize import prove_by_normalisation
-from ._obligation import INDEX, INT32, LOOP_MERGE, Obligation
+from ._obligation import INDEX, INDEX_BASE, INT32, LOOP_MERGE, Obligation
 from ._solver import Verdict, prove_equal, prove_in_range
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INDEX_MAX = 2**62
 
 
 def _canonical(rw: IndexRewrite) -> tuple[Any, Any, dict[sympy.Symbol, Any], dict[str, str]]:
@@ -111,9 +112,40 @@ def index_obligations(
             continue
         verdict = prove_rewrite(rw, timeout_ms=timeout_ms)
         out.append(Obligation(kind, before=str(rw.before), after=str(rw.after), verdict=verdict, **common))
+        out += _new_base_obligations(rw, common, timeout_ms)
         if rw.graph in int32_graphs and isinstance(rw.after, sympy.Expr) and rw.after.free_symbols:
             _, after, ranges, back = _canonical(rw)
             dom = build_domain([after], ranges, rw.facts, with_axioms=True)
             v = _rename(prove_in_range(after, INT32_MIN, INT32_MAX, dom, timeout_ms=timeout_ms), back)
             out.append(Obligation(INT32, before=str(rw.after), after="fits int32", verdict=v, **common))
+    return out
+
+
+def _bases(e: Any) -> set[Any]:
+    return {a.args[0] for a in e.atoms(ModularIndexing) if a.args[0].free_symbols}
+
+
+def _new_base_obligations(rw: IndexRewrite, common: dict[str, Any], timeout_ms: int) -> list[Obligation]:
+    """The bases of the ModularIndexing terms a rewrite introduced are non-negative.
+
+    Equal-by-sympy is not enough: ModularIndexing(x, d, m) means Python's floor(x / d) mod m,
+    but the C++ printer emits ``div_floor(x, d) % m`` with C's remainder, which agrees only when
+    x >= 0. Inductor keeps every base non-negative; a simplification that drops a multiple of the
+    modulus from a base can break that (pytorch/pytorch#190765).
+    """
+    if not isinstance(rw.after, sympy.Expr) or not isinstance(rw.before, sympy.Expr):
+        return []
+    before, after, ranges, back = _canonical(rw)
+    out = []
+    for base in sorted(_bases(after) - _bases(before), key=str):
+        dom = build_domain([base], ranges, rw.facts, with_axioms=True)
+        v = _rename(prove_in_range(base, 0, INDEX_MAX, dom, timeout_ms=timeout_ms), back)
+        shown = str(
+            base.xreplace({sympy.Symbol(k, integer=True, nonnegative=True): sympy.Symbol(n) for k, n in back.items()})
+        )
+        out.append(
+            Obligation(
+                INDEX_BASE, before=str(rw.after), after=f"ModularIndexing base {shown} >= 0", verdict=v, **common
+            )
+        )
     return out

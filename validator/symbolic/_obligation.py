@@ -12,6 +12,9 @@ from ._solver import Verdict
 INDEX = "index"  # an index rewrite inductor performed during lowering / scheduling
 LOOP_MERGE = "loop_merge"  # a merge of loop dimensions (formula under the merged loop nest)
 INT32 = "int32"  # an index printed with 32-bit arithmetic cannot overflow
+# a ModularIndexing base the rewrite introduced is never negative: the C++ printer takes its
+# modulus with C's ``%``, which is Python's only for non-negative operands
+INDEX_BASE = "index_base"
 SHAPE = "shape"  # an FX step keeps a graph output's size
 STRIDE = "stride"  # ... its strides
 DTYPE = "dtype"  # ... its dtype

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from ...capture import Schedule
 from ...symbolic import INDEX as INDEX_PROOF
-from ...symbolic import INT32, LOOP_MERGE, Obligation
+from ...symbolic import INDEX_BASE, INT32, LOOP_MERGE, Obligation
 from ._model import INDEX, BelowFxBlame
 
-INDEX_KINDS = (INDEX_PROOF, LOOP_MERGE, INT32)
+INDEX_KINDS = (INDEX_PROOF, LOOP_MERGE, INT32, INDEX_BASE)
 
 # IndexRewrite kind -> the inductor function that performed it
 _FUNCTIONS = {
@@ -41,10 +41,21 @@ def index_blame(obligations: Sequence[Obligation], schedule: Schedule | None) ->
     ob = obligations[0]
     function = _FUNCTIONS.get(ob.rewrite, ob.rewrite or ob.kind)
     cex = ", ".join(f"{k}={v}" for k, v in (ob.verdict.counterexample or {}).items()) or "every value"
-    what = "printed with 32-bit arithmetic" if ob.kind == INT32 else f"rewritten by {function}"
+    what = (
+        "printed with 32-bit arithmetic"
+        if ob.kind == INT32
+        else f"rewritten by {function} to a ModularIndexing whose base can be negative (printed with C's %)"
+        if ob.kind == INDEX_BASE
+        else f"rewritten by {function}"
+    )
+    claim = (
+        f"{ob.before}, whose {ob.after.removesuffix(' >= 0')} can be negative"
+        if ob.kind == INDEX_BASE
+        else f"{ob.before}  ->  {ob.after}"
+    )
     blame = BelowFxBlame(
         INDEX,
-        culprit=f"{function}: {ob.before}  ->  {ob.after}  (refuted at {cex})",
+        culprit=f"{function}: {claim}  (refuted at {cex})",
         kernel=_kernel(schedule, ob.subject) or ob.subject,
         fx_nodes=list(ob.origins),
     )
