@@ -23,7 +23,7 @@ fusions and its generated code: a fallback "fix" alone cannot tell the three apa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -186,23 +186,45 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     def fixes(ns: Sequence[str]) -> bool:
         return rc.run("eager kernels for: " + ", ".join(ns), fallback=ns).fixed
 
-    if not nodes or not fixes(nodes):
-        return False
-    guilty = culprit(nodes, fixes)
     by_name = {n.name: n for n in gm.graph.nodes}
+    if not nodes or not fixes(nodes):
+        # the diverging kernel's nodes are not all: an op's lowering is wrong wherever it is used
+        # (the first buffer compared names only one of its kernels)
+        every = _lowerable(gm, None)
+        if region is None or set(every) == set(nodes) or not fixes(every):
+            return False
+        nodes = every
+    guilty = culprit(nodes, fixes)
+    if len(guilty) > 1:  # no half alone fixes it: one op used in several places, or interacting nodes
+        guilty = _one_op(guilty, by_name, fixes) or guilty
     blame.fx_nodes = guilty
-    direct = _compat.pointwise_ops_name(by_name[guilty[0]].target) if len(guilty) == 1 else None
+    ops = {by_name[n].target for n in guilty}
+    direct = _compat.pointwise_ops_name(next(iter(ops))) if len(ops) == 1 else None
     if direct is not None and direct == base_name(by_name[guilty[0]].target):
         # the lowering is ops.<name> itself, so the IR is right: the code printed for it is not
         blame.component = CODEGEN
         blame.culprit = (
-            f"the code generated for ops.{direct} (node {guilty[0]} = {by_name[guilty[0]].target}, whose lowering "
-            f"is the pointwise ops.{direct} itself; no codegen switch fixes it)"
+            f"the code generated for ops.{direct} (nodes {', '.join(guilty)} = {by_name[guilty[0]].target}, whose "
+            f"lowering is the pointwise ops.{direct} itself; no codegen switch fixes it)"
         )
         return True
     blame.component = LOWERING
     blame.culprit = " + ".join(f"lowering of {n} = {by_name[n].target}" for n in guilty)
     return True
+
+
+def _one_op(
+    nodes: Sequence[str], by_name: dict[str, torch.fx.Node], fixes: Callable[[Sequence[str]], bool]
+) -> list[str]:
+    """The nodes of the one op (all its overloads) whose eager kernels fix the result, when the op
+    is used more than once; [] when no such op is found (then the nodes are halved)."""
+    groups: dict[str, list[str]] = {}
+    for n in nodes:
+        groups.setdefault(base_name(by_name[n].target), []).append(n)
+    for ns in groups.values():
+        if len(ns) > 1 and len(ns) < len(nodes) and fixes(ns):
+            return ns
+    return []
 
 
 def _device_verdicts(rc: Recompiler) -> dict[str, str]:
