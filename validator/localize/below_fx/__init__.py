@@ -111,9 +111,12 @@ def blame_below_fx(
             ]
         )
         return blame
+    # Codegen before fusion: a feature switch changes how kernels are written, never what they
+    # compute together, so a fix by it keeps every fusion decision and clears them; a fusion veto
+    # also rewrites the kernels, so its fix cannot clear the code generator.
     found = (
-        _fusion(rc, base.schedule, first, blame, refuted)
-        or _codegen(rc, blame)
+        _codegen(rc, blame)
+        or _fusion(rc, base.schedule, first, blame, refuted)
         or _lowering(rc, step.before, region, blame)
     )
     if not found:
