@@ -428,3 +428,20 @@ def pointwise_ops_name(op: Any) -> str | None:
             return None
         fn = cells.get("fn", cells.get("decomp_fn"))
     return None
+
+
+def run_as_reinplaced(node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
+    """Run an ``auto_functionalized`` node the way inductor will: cloning only the inputs the
+    reinplacing pass decided to clone (``node.meta["only_clone_these_tensors"]``, which
+    ``decompose_auto_functionalized`` turns into graph nodes later). NotImplemented for any other
+    node, or when no decision was recorded (eager HOP semantics: clone everything)."""
+    only = node.meta.get("only_clone_these_tensors")
+    if only is None:
+        return NotImplemented
+    hop = torch.ops.higher_order
+    af = module("torch._higher_order_ops.auto_functionalize")
+    if node.target is getattr(hop, "auto_functionalized", None):
+        return af.auto_functionalized_dense(args[0], tuple(only), **kwargs)
+    if node.target is getattr(hop, "auto_functionalized_v2", None):
+        return af.auto_functionalized_v2_dense(args[0], tuple(only), **kwargs)
+    return NotImplemented

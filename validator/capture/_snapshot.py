@@ -22,6 +22,12 @@ def _arg_repr(a: object) -> str:
     return repr(a)
 
 
+# Node metadata that changes what a later pass makes of the node: reinplacing records which
+# inputs of an ``auto_functionalized`` node still need a clone there, and
+# ``decompose_auto_functionalized`` obeys it. A pass that only sets it changes the program.
+SEMANTIC_META = ("only_clone_these_tensors",)
+
+
 def fingerprint(graph: torch.fx.Graph) -> str:
     """A digest of the graph's structure (ops, targets, args); O(nodes), no copying."""
     h = hashlib.blake2b(digest_size=16)
@@ -31,6 +37,9 @@ def fingerprint(graph: torch.fx.Graph) -> str:
         h.update(line.encode())
         h.update(_arg_repr(n.args).encode())
         h.update(_arg_repr(n.kwargs).encode())
+        for key in SEMANTIC_META:
+            if key in n.meta:
+                h.update(f"{key}={n.meta[key]!r}".encode())
     return h.hexdigest()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 import torch.fx
 
+from .. import _compat
 from .._values import clone_inputs, clone_value, flatten
 
 RNG_SEED = 1234
@@ -71,7 +72,12 @@ class _Interpreter(torch.fx.Interpreter):
             if self.record:
                 self.values[n.name], self.final[n.name] = clone_value(out), out
             return out
-        out = super().run_node(n)
+        out = NotImplemented
+        if n.op == "call_function" and "only_clone_these_tensors" in n.meta:
+            args, kwargs = self.fetch_args_kwargs_from_env(n)
+            out = _compat.run_as_reinplaced(n, args, kwargs)
+        if out is NotImplemented:
+            out = super().run_node(n)
         if self.record and n.op not in ("output",):
             self.values[n.name] = clone_value(out)
             self.final[n.name] = out
