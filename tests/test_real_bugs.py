@@ -46,3 +46,12 @@ def test_no_false_equivalent_on_real_bugs(spec) -> None:  # type: ignore[no-unty
     if spec.name in KNOWN_EQUIVALENT:
         pytest.xfail("documented miss: " + spec.name)
     assert rec["verdict"] == "diverged", rec
+
+
+def test_as_strided_over_a_realized_view_is_charged_to_as_strided() -> None:
+    # pytorch/pytorch#197431: an eager kernel for the producer (repeat) fixes the result, but only
+    # because as_strided then reads another buffer; the wrong lowering is as_strided's
+    spec = next(s for s in REAL if s.name == "real__197431_as_strided_over_strided_slice")
+    rec = run_case(spec, baselines=False)["fxtv"]
+    assert rec["component"] == "lowering" and rec["step_right"], rec
+    assert rec["culprit"].startswith("lowering of as_strided") and "repeat" in rec["culprit"], rec

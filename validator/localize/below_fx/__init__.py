@@ -61,14 +61,15 @@ __all__ = [
 ]
 
 
-def _lowerable(gm: torch.fx.GraphModule, names: Sequence[str] | None) -> list[str]:
-    """FX nodes (in graph order) inductor would lower itself and could hand to an eager kernel."""
+def _lowerable(gm: torch.fx.GraphModule, names: Sequence[str] | None, *, views: bool = False) -> list[str]:
+    """FX nodes (in graph order) inductor would lower itself and could hand to an eager kernel;
+    view ops only with ``views`` (an eager view of a realized buffer is a layout of its own)."""
     out = []
     for n in gm.graph.nodes:
         if names is not None and n.name not in names:
             continue
         if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload):
-            if torch._library.utils.is_builtin(n.target) and not n.target.is_view:
+            if torch._library.utils.is_builtin(n.target) and (views or not n.target.is_view):
                 out.append(n.name)
     return out
 
@@ -191,15 +192,29 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
 
     by_name = {n.name: n for n in gm.graph.nodes}
     if not nodes or not fixes(nodes):
-        # the diverging kernel's nodes are not all: an op's lowering is wrong wherever it is used
-        # (the first buffer compared names only one of its kernels)
-        every = _lowerable(gm, None)
-        if region is None or set(every) == set(nodes) or not fixes(every):
+        # The diverging kernel's nodes are not all: an op's lowering is wrong wherever it is used
+        # (the first buffer compared names only one of its kernels), or the wrong lowering is a
+        # view's (as_strided over a realized buffer), which the kernel's own nodes do not show.
+        for every in (_lowerable(gm, None), _lowerable(gm, None, views=True)):
+            if every and set(every) != set(nodes) and fixes(every):
+                nodes = every
+                break
+        else:
             return False
-        nodes = every
     guilty = culprit(nodes, fixes)
     if len(guilty) > 1:  # no half alone fixes it: one op used in several places, or interacting nodes
         guilty = _one_op(guilty, by_name, fixes) or guilty
+    strided = _strided_view_of(by_name[guilty[0]]) if len(guilty) == 1 else None
+    if strided is not None:
+        # as_strided reads the storage under its input: over a view of this node's buffer the two
+        # differ, and an eager kernel for the producer only changes which buffer it reads
+        blame.component = LOWERING
+        blame.fx_nodes = [strided.name]
+        blame.culprit = (
+            f"lowering of {strided.name} = {strided.target} over a view of {guilty[0]}'s buffer (eager kernels for "
+            f"{guilty[0]} fix the result; the view's storage, not its values, is what as_strided reads)"
+        )
+        return True
     blame.fx_nodes = guilty
     ops = {by_name[n].target for n in guilty}
     direct = _compat.pointwise_ops_name(next(iter(ops))) if len(ops) == 1 else None
@@ -214,6 +229,24 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     blame.component = LOWERING
     blame.culprit = " + ".join(f"lowering of {n} = {by_name[n].target}" for n in guilty)
     return True
+
+
+def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
+    """An ``as_strided`` that reads ``n``'s buffer through another view (a slice, a transpose):
+    the one view whose result depends on storage, not on the values it is given."""
+    seen, stack = set(), [(u, False) for u in n.users]
+    while stack:
+        u, through_view = stack.pop()
+        if u in seen or u.op != "call_function" or not isinstance(u.target, torch._ops.OpOverload):
+            continue
+        seen.add(u)
+        if base_name(u.target) in ("as_strided", "as_strided_"):
+            if through_view:
+                return u
+            continue
+        if u.target.is_view:
+            stack += [(w, True) for w in u.users]
+    return None
 
 
 def _one_op(

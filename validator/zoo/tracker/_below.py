@@ -361,3 +361,19 @@ def _flip_repeat_interleave() -> Built:
         return torch.repeat_interleave((x + 1).flatten(), 2).flip(0)
 
     return fn, (torch.randn(8, 8),)
+
+
+@bug(
+    197431,
+    "as_strided_over_strided_slice",
+    "as_strided with the base's strides over a step-2 slice of a repeated tensor: eager reads the storage"
+    " under the slice, the compiled view is resolved against the realized slice instead",
+)
+def _as_strided_over_strided_slice() -> Built:
+    torch.manual_seed(0)
+
+    def fn(x: Tensor) -> Tensor:
+        tiled = x.repeat(3, 2)  # realized by inductor; the slice below is a view of it
+        return torch.as_strided(tiled[:, ::2], (3, 2), tiled.stride())
+
+    return fn, (torch.randn(2, 3),)
