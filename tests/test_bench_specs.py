@@ -48,7 +48,7 @@ def test_good_spec_parses() -> None:
     [
         ({"name": "y"}, "name", "must equal the file name"),
         ({"truth__stage": "codegen"}, "[truth].stage", "is not one of"),
-        ({"truth": None}, "faulty", "needs [fault] (unless source is 'live: ...'), [truth] and [taxonomy]"),
+        ({"truth": None}, "faulty", "or a tracker issue's own zoo program), [truth] and [taxonomy]"),
         ({"fault": None}, "faulty", "needs [fault]"),
         ({"program__ref": "mlp"}, "[program].ref", "is not <zoo|pass|fault>:<name>"),
         ({"program__dynamic": "yes"}, "[program].dynamic", "expected bool"),
