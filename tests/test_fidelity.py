@@ -10,12 +10,14 @@ import contextlib
 import pytest
 import torch
 import torch._inductor.config as inductor_config
+from rich.console import Console
 
 from passes import get_fault
 from validator import validate
 from validator.fidelity import observe, observe_float64
 from validator.numeric import compare_values, tolerance_for
-from validator.report import UNLOCALIZED
+from validator.report import UNLOCALIZED, render
+from validator.report._html import render_html
 
 # fault -> (config the user compiles under, guilty stage, op fxtv must name)
 _TABLES = {
@@ -57,6 +59,13 @@ def test_fault_the_capture_cannot_see_is_unlocalized_and_bisected() -> None:
     assert fid.gap is not None and fid.gap.stage == "lowering" and "maximum" in (fid.gap.detail or "")
     data = report.to_json()
     assert data["guilty_step"] == UNLOCALIZED and data["fidelity"]["gap"]["stage"] == "lowering"
+    # the reports for people say so too, and never that no step changed the results
+    html = render_html(report)
+    assert "Divergence the capture missed" in html and "No step changed" not in html
+    con = Console(record=True, width=160)
+    render(report, con)
+    text = con.export_text()
+    assert "divergence the capture missed" in text and "No step changed" not in text
 
 
 def test_fidelity_is_on_by_default_and_timed() -> None:

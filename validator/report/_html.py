@@ -131,9 +131,10 @@ def html_page(title: str, body: str) -> str:
 def report_section(report: Report, *, prefix: str = "fxtv") -> str:
     """Everything about one report, as a fragment; ``prefix`` keeps its element ids unique in a page."""
     loc = report.localization
-    parts = [_header(report, prefix), _errors(report)]
+    parts = [_header(report, prefix), _errors(report), _fidelity(report)]
     if loc is not None:
-        parts += [_steps_table(report, loc, prefix), _guilty(loc, prefix), _later(loc, prefix)]
+        guilty = "" if report.unlocalized else _guilty(loc, prefix)
+        parts += [_steps_table(report, loc, prefix), guilty, _later(loc, prefix)]
         parts.append(_other_graphs(loc, prefix))
     return f'<section class="fxtv-report" id="{escape(prefix)}">\n' + "\n".join(p for p in parts if p) + "\n</section>"
 
@@ -304,6 +305,36 @@ def _guilty(loc: Localization, prefix: str) -> str:
         parts.append(_mismatch_table(bad))
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def _fidelity(report: Report) -> str:
+    """The check that fxtv judged the program the user's own torch.compile produces."""
+    fid = report.fidelity
+    if fid is None:
+        return ""
+    comparisons = (fid.plain, fid.captured, fid.agreement)
+    if not report.unlocalized:
+        agree = "agree" if not fid.missed else "differ"
+        line = f"fidelity: eager and torch.compile {agree} on the real inputs ({fid.seconds:.1f}s, one plain compile)"
+        extra = f"; {fid.agreement.summary()}" if fid.agreement.diverged else ""
+        return f'<div class="kv">{escape(line + extra)}</div>'
+    facts = [("guilty step", report.guilty_step or "")] + [(c.what, c.summary()) for c in comparisons]
+    if fid.gap is not None:
+        facts.append(("located by CompilerBisector", f"{fid.gap.summary()} ({fid.gap.compiles} recompiles)"))
+    facts += [("note", n) for n in fid.notes]
+    rows = [_mismatch_row(c.what, m) for c in comparisons for m in c.mismatches[:4]]
+    columns = ("comparison", "where", "kind", "detail", "elements", "at index", "before", "after", "float64", "allowed")
+    head = "".join(f"<th>{h}</th>" for h in columns)
+    table = (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        if rows
+        else ""
+    )
+    return (
+        "<h2>Divergence the capture missed</h2>"
+        '<div class="box guilty">Every captured step is equivalent, but torch.compile of the same program under '
+        f"the same config differs from eager (docs/fidelity.md).{_kv(facts)}{table}</div>"
+    )
 
 
 def _kv(pairs: Iterable[tuple[str, str]]) -> str:
