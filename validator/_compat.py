@@ -445,3 +445,8 @@ def run_as_reinplaced(node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
     if node.target is getattr(hop, "auto_functionalized_v2", None):
         return af.auto_functionalized_v2_dense(args[0], tuple(only), **kwargs)
     return NotImplemented
+
+
+def compiler_bisector() -> Any:
+    """Inductor's ``CompilerBisector`` (torch 2.5+): ``do_bisect(good) -> BisectionResult | None``."""
+    return module("torch._inductor.compiler_bisector").CompilerBisector

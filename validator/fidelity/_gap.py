@@ -91,7 +91,7 @@ def locate_gap(
     rules: Rules,
     patches: dict[str, dict[str, Any]],
 ) -> Gap:
-    from torch._inductor.compiler_bisector import CompilerBisector
+    bisector = _compat.compiler_bisector()
 
     from ._check import compare_observations
 
@@ -105,7 +105,7 @@ def locate_gap(
 
     with _compat.config_patches(patches), contextlib.redirect_stdout(io.StringIO()):  # it narrates on stdout
         try:
-            result = CompilerBisector.do_bisect(good)
+            result = bisector.do_bisect(good)
         except Exception as e:
             gap.error = f"{type(e).__name__}: {str(e)[:160]}"
             return gap

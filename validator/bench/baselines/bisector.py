@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from ... import _compat
 from ._observe import observe
 
 # subsystem -> pipeline stage, in fxtv's terms
@@ -33,7 +34,7 @@ BACKEND_STAGE = {"eager": "dynamo", "aot_eager": "aot", "aot_eager_decomp_partit
 
 def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool) -> dict[str, Any]:
     from torch._dynamo.utils import same
-    from torch._inductor.compiler_bisector import CompilerBisector
+    bisector = _compat.compiler_bisector()
 
     calls = 0
 
@@ -59,7 +60,7 @@ def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool
         contextlib.redirect_stdout(io.StringIO()),  # it narrates every step on stdout
     ):
         try:
-            result = CompilerBisector.do_bisect(good)
+            result = bisector.do_bisect(good)
         except Exception as e:
             error = f"{type(e).__name__}: {str(e)[:160]}"
             return {"detected": None, "error": error, "compiles": calls, "seconds": _since(t0)}
