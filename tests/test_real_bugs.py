@@ -7,6 +7,7 @@ slow run checks every real case: fxtv never says "equivalent" where torch.compil
 from pathlib import Path
 
 import pytest
+import torch
 
 from validator.bench import load_specs
 from validator.bench._case import run_case
@@ -27,6 +28,12 @@ QUICK = {
 }
 
 
+def _skip_if_fixed(rec: dict) -> None:  # type: ignore[type-arg]
+    # the corpus is of torch 2.13.0 bugs; a later torch may have fixed one
+    if rec.get("compile_diverges") is False and rec.get("verdict") == "equivalent":
+        pytest.skip(f"torch {torch.__version__} compiles this program right (fixed)")
+
+
 def test_corpus_has_thirty_real_bugs_each_with_its_issue() -> None:
     assert len(REAL) >= 30
     assert all(s.source.startswith("pytorch/pytorch#") and s.evidence for s in REAL)
@@ -35,6 +42,7 @@ def test_corpus_has_thirty_real_bugs_each_with_its_issue() -> None:
 @pytest.mark.parametrize("spec", [s for s in REAL if s.name in QUICK], ids=lambda s: s.name)
 def test_real_bug_is_localized(spec) -> None:  # type: ignore[no-untyped-def]
     rec = run_case(spec, baselines=False)["fxtv"]
+    _skip_if_fixed(rec)
     assert rec["detected"], rec
     assert rec["step_right"], rec
 
@@ -43,6 +51,7 @@ def test_real_bug_is_localized(spec) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("spec", REAL, ids=lambda s: s.name)
 def test_no_false_equivalent_on_real_bugs(spec) -> None:  # type: ignore[no-untyped-def]
     rec = run_case(spec, baselines=False)["fxtv"]
+    _skip_if_fixed(rec)
     if spec.name in KNOWN_EQUIVALENT:
         pytest.xfail("documented miss: " + spec.name)
     assert rec["verdict"] == "diverged", rec
@@ -53,5 +62,6 @@ def test_as_strided_over_a_realized_view_is_charged_to_as_strided() -> None:
     # because as_strided then reads another buffer; the wrong lowering is as_strided's
     spec = next(s for s in REAL if s.name == "real__197431_as_strided_over_strided_slice")
     rec = run_case(spec, baselines=False)["fxtv"]
+    _skip_if_fixed(rec)
     assert rec["component"] == "lowering" and rec["step_right"], rec
     assert rec["culprit"].startswith("lowering of as_strided") and "repeat" in rec["culprit"], rec

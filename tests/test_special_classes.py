@@ -62,6 +62,8 @@ def test_real_minimum_signed_zero_bug_is_its_own_class() -> None:
     case = get_case("real_194347_minimum_signed_zero")
     fn, args = case.build()
     report = validate(fn, *args, random_trials=0)
+    if report.fidelity is not None and not report.fidelity.plain.diverged and not report.fidelity.plain.warnings:
+        pytest.skip(f"torch {torch.__version__} keeps the sign (fixed)")
     assert report.verdict == "diverged" and report.guilty is not None
     assert report.guilty.step.kind == "lowering"
     kinds = {m.kind for t in report.guilty.check.trials for m in t.mismatches}

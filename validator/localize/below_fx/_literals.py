@@ -4,13 +4,15 @@ Code generators print a constant argument with ``repr``. For some values that te
 back as the same value: ``complex(-0.0, 0.0)`` prints ``(-0+0j)`` (read back: ``0j``, the sign
 of the real part lost), ``complex(0.0, -0.0)`` prints ``-0j`` (the real part flips), and
 ``complex(1, nan)`` / ``complex(1, inf)`` print ``(1+nanj)`` / ``(1+infj)``, which are not names at all
-(docs/live-bugs.md). When the last FX graph holds such a constant, it is run twice, in memory
-(``torch.fx.Interpreter``, the constant as the graph holds it) and from its printed code; if the
-two differ, the printed constant is the culprit, named before any recompile.
+(docs/live-bugs.md). When the last FX graph holds such a constant, it is run in memory twice,
+with the constant as the graph holds it and as its printed text reads back (or, for text that
+does not evaluate, from FX's printed code); if the runs differ, the printed constant is the
+culprit, named before any recompile.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 import torch
 import torch.fx
 
-from ..._values import clone_value, flatten
+from ..._values import clone_value
 from ...numeric import compare_values, run_graph, tolerance_for
 from ._model import CODEGEN, BelowFxBlame
 
@@ -85,28 +87,53 @@ def misprinted(gm: torch.fx.GraphModule) -> list[Misprint]:
     return out
 
 
+def _as_printed(gm: torch.fx.GraphModule, bad: Sequence[Misprint]) -> torch.fx.GraphModule:
+    """A copy of ``gm`` whose misprinted constants hold what their printed text reads back as."""
+    back = {(b.node, _exact(b.value)): b.read_back for b in bad if b.read_back is not None}
+    graph = copy.deepcopy(gm.graph)
+    for n in graph.nodes:
+
+        def swap(a: Any, node: str = n.name) -> Any:
+            if isinstance(a, (complex, float)) and not isinstance(a, bool):
+                return back.get((node, _exact(a)), a)
+            return a
+
+        n.args = torch.fx.node.map_aggregate(n.args, swap)
+        n.kwargs = torch.fx.node.map_aggregate(n.kwargs, swap)
+    return torch.fx.GraphModule(gm, graph)
+
+
+def _differs(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        dtype = x.dtype if isinstance(x, torch.Tensor) and x.is_floating_point() else torch.float32
+        if compare_values(f"output {i}", x, y, None, tolerance_for(dtype, 1, have_reference=False)):
+            return True
+    return False
+
+
 def literal_blame(gm: torch.fx.GraphModule, inputs: Sequence[Any]) -> BelowFxBlame | None:
-    """Blame a misprinted constant if running ``gm`` from its printed code changes its result."""
+    """Blame a misprinted constant if the program with the constant as printed computes something
+    else: the graph with each constant replaced by what its text reads back as, run in memory
+    (whichever printer a backend uses prints ``repr``), or, for text that does not evaluate, the
+    graph run from FX's own printed code."""
     bad = misprinted(gm)
     if not bad:
         return None
     memory = run_graph(gm, inputs)
     if memory.error is not None:
         return None
-    try:
-        with torch.no_grad():
-            printed: Any = flatten(gm(*[clone_value(x) for x in inputs]))
-        error = None
-    except Exception as e:  # e.g. NameError: name 'nanj' is not defined
-        printed, error = None, f"{type(e).__name__}: {e}"
-    differs = error is not None
-    if printed is not None:
-        for i, (m, p) in enumerate(zip(memory.outputs, printed, strict=False)):
-            dtype = m.dtype if isinstance(m, torch.Tensor) and m.is_floating_point() else torch.float32
-            if compare_values(f"output {i}", m, p, None, tolerance_for(dtype, 1, have_reference=False)):
-                differs = True
-                break
-    if not differs:
+    evidence = ""
+    if any(b.read_back is not None for b in bad):
+        printed = run_graph(_as_printed(gm, bad), inputs)
+        if printed.error is None and _differs(memory.outputs, printed.outputs):
+            evidence = "the last FX graph with its constants as printed differs from the same graph in memory"
+    if not evidence and any(b.read_back is None for b in bad):
+        try:
+            with torch.no_grad():
+                gm(*[clone_value(x) for x in inputs])
+        except NameError as e:  # e.g. name 'nanj' is not defined
+            evidence = f"the last FX graph run from its printed code raises NameError: {e}"
+    if not evidence:
         return None
     first = bad[0]
     blame = BelowFxBlame(
@@ -115,9 +142,6 @@ def literal_blame(gm: torch.fx.GraphModule, inputs: Sequence[Any]) -> BelowFxBla
         fx_nodes=sorted({b.node for b in bad}),
     )
     blame.evidence += [b.describe() for b in bad[:4]]
-    blame.evidence.append(
-        "the last FX graph run from its printed code "
-        + (f"raises {error}" if error else "differs from the same graph run in memory")
-    )
+    blame.evidence.append(evidence)
     blame.note = "a constant the code printer cannot print is blamed before any recompile (docs/live-bugs.md)"
     return blame
