@@ -104,7 +104,9 @@ def score_bisector_result(t: Truth | None, res: dict[str, Any]) -> dict[str, Any
     sub = res.get("subsystem")
     stage_right = res.get("stage") == t.stage
     if sub in ("pre_grad_passes", "joint_graph_passes", "post_grad_passes"):
-        step_right = stage_right and info == t.step
+        step_right = stage_right and t.step in (info, sub)  # the pass, or the pass group the truth names
+    elif sub is None and str(res.get("backend", "")).startswith("aot_eager"):
+        step_right = stage_right and t.step.startswith("aot_trace")  # the AOT trace, as a whole
     elif sub == "decomposition":
         step_right = stage_right and t.step.startswith("aot_trace")
     elif sub == "lowerings":

@@ -96,7 +96,8 @@ def problems(records: Sequence[dict[str, Any]]) -> list[str]:
         if fx.get("component"):
             named = f"{named} -> {fx['component']}: {fx.get('culprit')}"
         if r["faulty"] and not fx.get("detected"):
-            why = "the fault did not fire" if r.get("fired") == 0 else f"verdict {fx.get('verdict')}"
+            fault_idle = r.get("fired") == 0 and r.get("fault") is not None
+            why = "the fault did not fire" if fault_idle else f"verdict {fx.get('verdict')}"
             out.append(f"- miss: `{r['case']}` ({why}; {fx.get('error') or ''})")
         elif r["faulty"] and not fx.get("step_right"):
             t = r.get("truth") or {}
@@ -125,6 +126,34 @@ def false_equivalents(records: Sequence[dict[str, Any]]) -> list[str]:
         and _get(r, "fxtv", "verdict") == "equivalent"
         and (_get(r, "fxtv", "compile_diverges") or _get(r, "e2e", "detected"))
     ]
+
+
+def _mark(v: Any) -> str:
+    return "yes" if v else ("no" if v is not None else "-")
+
+
+def real_bug_table(records: Sequence[dict[str, Any]]) -> list[str]:
+    """One row per real bug: the ground truth, what fxtv named, and both baselines."""
+    rows = [
+        "| case | issue | truth | fxtv names | fxtv exact | node | e2e detected | bisector detected / exact |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted((r for r in records if is_real(r)), key=lambda r: r["case"]):
+        t = r.get("truth") or {}
+        fx = r.get("fxtv") or {}
+        truth = "/".join(str(x) for x in (t.get("stage"), t.get("component") or t.get("step"), t.get("feature")) if x)
+        named = fx.get("step") or fx.get("verdict") or "?"
+        if fx.get("component"):
+            named = f"{named}: {fx['component']}"
+        if fx.get("unlocalized"):
+            named = f"unlocalized -> {fx.get('stage')}"
+        issue = str(r.get("source", "")).replace("pytorch/pytorch#", "#")
+        rows.append(
+            f"| `{r['case'].removeprefix('real__')}` | {issue} | {truth} | {named} | {_mark(fx.get('step_right'))} | "
+            f"{_mark(fx.get('node_right'))} | {_mark(_get(r, 'e2e', 'detected'))} | "
+            f"{_mark(_get(r, 'bisector', 'detected'))} / {_mark(_get(r, 'bisector', 'step_right'))} |"
+        )
+    return rows
 
 
 def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float | None = None) -> str:
@@ -156,6 +185,8 @@ def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float 
             f"fxtv says \"equivalent\" where torch.compile diverges: {len(wrong)}"
             + (f" ({', '.join(wrong)})" if wrong else "")
             + ".",
+            "",
+            *real_bug_table(real),
             "",
         ]
     if total is not None:
