@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..corpus import Program, default_ops, programs
+from ..corpus import Program, Target, default_ops, programs
 from ..numeric import DIVERGED
 from ..report import build_repro
 from ..zoo import ZOO, ZooCase
@@ -33,6 +33,7 @@ def check_pass(
     random_trials: int = 2,
     special_values: bool = True,
     seed: int = 0,
+    examples: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]] = (),
     progress: Callable[[ProgramResult], None] | None = None,
 ) -> PassReport:
     """Install ``pass_`` on inductor's hook for ``stage``, compile every program of ``corpus``,
@@ -53,6 +54,11 @@ def check_pass(
     With ``lower=False`` (default) compiles stop after the post-grad passes, which skips building
     kernels; ``lower=True`` also checks lowering + codegen downstream of the pass. With
     ``targeted=False`` generated programs are purely random (nothing is planted in them).
+
+    Generated programs are built around what the pass rewrites: its patterns, its ``trigger()``,
+    or, for a plain function, the ATen ops its code compares against (one op alone, one feeding
+    another, a value used twice). ``examples`` (``(fn, inputs)`` pairs) are the author's own
+    programs: each is checked, and planted into generated programs like a pattern.
     """
     t0 = time.perf_counter()
     user = UserPass(pass_, stage)
@@ -69,9 +75,10 @@ def check_pass(
     def run(fn: Any, inputs: tuple[Any, ...], name: str, origin: str, **kw: Any) -> None:
         record(check_program(user, fn, inputs, name=name, origin=origin, options=opts, **kw))
 
-    targets = user.targets()
+    targets = [*user.targets(), *(Target(f"example{i}", fn, tuple(x)) for i, (fn, x) in enumerate(examples))]
     for t in targets:
-        run(t.fn, t.example_inputs, t.name, "pattern" if user.is_pattern_pass else "trigger")
+        origin = "pattern" if user.is_pattern_pass else "example" if t.name.startswith("example") else "trigger"
+        run(t.fn, t.example_inputs, t.name, origin)
     items = list(corpus)  # walked twice: fixed programs first, then the generated ones
     for item in items:
         if item == "zoo":
@@ -103,11 +110,15 @@ def check_pass(
     if any(isinstance(c, str) and c == "generated" for c in items):
         strategy = programs(default_ops(), max_ops=max_ops, targets=targets if targeted else ())
         counter = iter(range(10**9))
+        reached: dict[str, int] = {}
+        cov = user.coverage
 
         def check_generated(p: Program) -> ProgramResult:
             name = f"generated #{next(counter)}"
             origin = "targeted" if "targeted" in p.tags else "generated"
-            return check_program(
+            if cov is not None:
+                cov.start_program()
+            res = check_program(
                 user,
                 p.fn(),
                 p.make_inputs(),
@@ -117,15 +128,20 @@ def check_pass(
                 source=p.source,
                 ops=len(p.statements),
             )
+            if cov is not None:
+                reached[name] = len(cov.program)
+            return res
 
-        sweep = Sweep(check_generated, strategy, seed)
+        score = (lambda r: float(reached.get(r.name, 0))) if cov is not None else None
+        sweep = Sweep(check_generated, strategy, seed, score=score)
         # Kinds already seen on a fixed program are shrunk too: a generated program is smaller.
         for sig, found, smallest in sweep.explore(trials, shrink_seconds, set(), record):
             by_sig.setdefault(sig, Failure(sig, found, smallest)).smallest = smallest
     for f in by_sig.values():
         _attach_repro(f)
         report.failures.append(f)
-    _warn(report, bool(targets))
+    report.coverage = user.coverage.to_json() if user.coverage is not None else None
+    _warn(report, bool(targets), user.looks_for)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -144,11 +160,20 @@ def _attach_repro(f: Failure) -> None:
         f.repro_error = f"{type(e).__name__}: {e}"
 
 
-def _warn(report: PassReport, has_targets: bool) -> None:
+def _warn(report: PassReport, has_targets: bool, looks_for: list[Any]) -> None:
     if not report.fired:
+        ops = ", ".join(str(o) for o in looks_for) or "none found in its code"
+        cov = report.coverage
+        reached = f" It ran {cov['reached']} of its {cov['lines']} lines." if cov else ""
         report.warnings.append(
-            f"the pass never fired on {len(report.programs)} programs: nothing of it was checked"
-            + ("" if has_targets else " (it has no pattern or trigger() to build programs around)")
+            f"the pass never fired on {len(report.programs)} programs: nothing of it was checked. Ops it looks "
+            f"for: {ops}.{reached} "
+            + (
+                "Programs were built around them; "
+                if has_targets
+                else "It has no pattern or trigger() to build programs around; "
+            )
+            + "give it a trigger() or pass examples=[(fn, inputs)] to check_pass"
         )
     errors = [p for p in report.programs if p.verdict == "error"]
     if errors:

@@ -19,6 +19,8 @@ from torch._inductor.custom_graph_pass import CustomGraphPass
 
 from .. import _compat
 from ..corpus import Target, target_from_pattern
+from ._coverage import LineCoverage
+from ._looks_for import ops_looked_for, targets_for
 
 # A stage names the first hook of that stage: the pass sees the graph before inductor's own
 # patterns of the stage rewrite it (after them, mm + bias is already addmm). A hook name is
@@ -83,6 +85,10 @@ class UserPass:
                 f"{type(pass_).__name__} is not a pass: give a callable on a torch.fx.Graph, a CustomGraphPass, "
                 "a PatternMatcherPass, or Replacement(search_fn, replace_fn, example_inputs)"
             )
+        self.coverage: LineCoverage | None = None
+        if self.kind == "callable" and hasattr(getattr(pass_, "__func__", pass_), "__code__"):
+            self.coverage = LineCoverage(pass_)
+            self.callable = self.coverage.wrap(pass_)
 
     @property
     def is_pattern_pass(self) -> bool:
@@ -110,7 +116,17 @@ class UserPass:
         if callable(trigger):
             fn, inputs = trigger()
             return [Target("trigger", fn, tuple(inputs))]
-        return []
+        return targets_for(self.looks_for)
+
+    @property
+    def looks_for(self) -> list[Any]:
+        """The ATen / prims overloads a plain-function pass's code names (``_looks_for``)."""
+        if self.is_pattern_pass:
+            return []
+        try:
+            return ops_looked_for(getattr(self.callable, "__wrapped__", self.callable))
+        except Exception:  # reading bytecode is best effort: no ops, no targets
+            return []
 
 
 class _PatternPass(CustomGraphPass):

@@ -48,6 +48,8 @@ class PassReport:
     hook: str
     kind: str  # callable / custom_graph_pass / pattern_matcher / replacements
     programs: list[ProgramResult] = field(default_factory=list)
+    # a plain function's line coverage: lines, reached, percent, missed (``_coverage``)
+    coverage: dict[str, Any] | None = None
     failures: list[Failure] = field(default_factory=list)
     proofs: list[ReplacementProof] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -111,6 +113,9 @@ class PassReport:
                 lines.append(f"    repro: the guilty step shrunk to {b} nodes before, {a} after")
             elif f.repro_error:
                 lines.append(f"    no repro: {f.repro_error}")
+        if self.coverage is not None:
+            c = self.coverage
+            lines.append(f"  pass line coverage: {c['reached']}/{c['lines']} lines ({c['percent']}%)")
         lines += [f"  warning: {w}" for w in self.warnings]
         lines.append(f"  {len(self.programs)} programs in {self.seconds:.1f} s")
         return "\n".join(lines)
@@ -123,6 +128,7 @@ class PassReport:
             "kind": self.kind,
             "verdict": self.verdict,
             "fired_programs": self.fired,
+            "coverage": self.coverage,
             "by_origin": self.by_origin(),
             "failures": [f.to_json() for f in self.failures],
             "proofs": [p.to_json() for p in self.proofs],

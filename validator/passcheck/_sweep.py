@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
 from hypothesis import strategies as st
 
 from ..corpus import Program
@@ -52,6 +52,8 @@ class Sweep:
     strategy: st.SearchStrategy[Program]
     seed: int = 0  # the same seed draws the same programs
     cache: dict[str, ProgramResult] = field(default_factory=dict)
+    # how much of the pass a program reached (its lines run): Hypothesis steers toward more
+    score: Callable[[ProgramResult], float] | None = None
 
     def run_cached(self, p: Program) -> ProgramResult:
         hit = self.cache.get(p.source)
@@ -98,6 +100,8 @@ class Sweep:
             if new and (len(generated) >= count if not shrinking else time.monotonic() > shrinking[0].deadline):
                 return  # enough programs, or no budget left to shrink: draws pass untried
             r = self.run_cached(p)
+            if self.score is not None:
+                target(self.score(r), label="pass lines reached")
             if new and not shrinking:
                 generated.append(r)
                 if progress is not None:
@@ -128,7 +132,7 @@ def _size(r: ProgramResult) -> tuple[int, int]:
 def _settings(max_examples: int) -> settings:
     return settings(
         max_examples=max_examples,
-        phases=(Phase.generate, Phase.shrink),
+        phases=(Phase.generate, Phase.target, Phase.shrink),
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
