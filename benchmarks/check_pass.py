@@ -9,6 +9,11 @@ false alarm. For every faulty pass in ``passes.FAULTY_PASSES``: ``check_pass`` o
 with the generated program Hypothesis shrank and the node counts of the delta-debugged repro of
 the guilty step. ``--random-only`` plants nothing: what purely random programs catch. Prints
 one row per pass, time per program (median), and totals.
+
+``--plain`` runs the plain-function passes of ``tests/plain_passes.py`` instead (no patterns, no
+trigger: programs are built from the ops their code names), on ``--trials`` programs each, and
+prints for each the programs checked before it first fired, its line coverage, whether it was
+caught (faulty) or alarmed (correct), and the time.
 """
 
 from __future__ import annotations
@@ -45,6 +50,36 @@ def _row(report: PassReport, faulty: bool) -> str:
     return " | ".join(cells)
 
 
+def plain(trials: int, shrink_seconds: float) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import plain_passes
+
+    t0 = time.perf_counter()
+    fired_all = caught = alarms = 0
+    for faulty, group in ((False, plain_passes.CORRECT), (True, plain_passes.FAULTY)):
+        for p in group:
+            t = time.perf_counter()
+            r = check_pass(p, stage="post_grad", corpus=("generated",), trials=trials, shrink_seconds=shrink_seconds)
+            first = next((i + 1 for i, x in enumerate(r.programs) if x.fired), None)
+            cov = r.coverage or {}
+            fired_all += first is not None
+            ok = bool(r.failures) and any(f.repro is not None for f in r.failures) if faulty else not r.failures
+            caught += faulty and ok
+            alarms += (not faulty) and not ok
+            verdict = ("caught, repro" if ok else "NOT CAUGHT") if faulty else ("no alarm" if ok else "ALARM")
+            print(
+                f"{p.__name__} | {'faulty' if faulty else 'correct'} | {len(r.programs)} programs | "
+                f"first fired at #{first} | fired on {r.fired} | coverage {cov.get('reached')}/{cov.get('lines')} "
+                f"lines | {verdict} | {time.perf_counter() - t:.0f} s",
+                flush=True,
+            )
+    n = len(plain_passes.CORRECT) + len(plain_passes.FAULTY)
+    print(
+        f"plain passes: {fired_all}/{n} fired, {caught}/{len(plain_passes.FAULTY)} faulty caught with a repro, "
+        f"{alarms} alarms on {len(plain_passes.CORRECT)} correct; {time.perf_counter() - t0:.0f} s"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("names", nargs="*")
@@ -52,7 +87,11 @@ def main() -> None:
     ap.add_argument("--faulty-trials", type=int, default=100)
     ap.add_argument("--shrink-seconds", type=float, default=30.0)
     ap.add_argument("--random-only", action="store_true", help="plant no trigger or pattern in generated programs")
+    ap.add_argument("--plain", action="store_true", help="the plain-function passes of tests/plain_passes.py")
     args = ap.parse_args()
+    if args.plain:
+        plain(args.trials, args.shrink_seconds)
+        return
     t0 = time.perf_counter()
     totals = {"correct_programs": 0, "alarms": 0, "faulty": 0, "caught_generated": 0, "caught_any": 0}
     small = 0

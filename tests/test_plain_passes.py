@@ -2,10 +2,10 @@
 programs around the ops their code names, fires them, catches the faulty ones with a shrunk
 repro, and reports their line coverage."""
 
+import plain_passes as pp
 import pytest
 import torch
 
-import plain_passes as pp
 from validator.passcheck import check_pass
 from validator.passcheck._looks_for import ops_looked_for
 
