@@ -25,6 +25,7 @@ QUICK = {
     "real__191499_uint8_min_vec_tail",  # codegen: vectorisation
     "real__186875_fmod_bf16_scalar",  # only the fidelity check sees it: unlocalized, bisected
     "real__190765_flip_repeat_interleave_transposed",  # index: a ModularIndexing base made negative
+    "real__186799_atan2_amin_backward",  # training, unlocalized: a codegen feature of the user's compile
 }
 
 

@@ -75,6 +75,11 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
 
 def _gap_right(t: Truth, gap: Any) -> dict[str, Any]:
     """Score the bisection of an unlocalized divergence as the bisector baseline is scored."""
+    if gap.feature is not None:  # a codegen feature found by switching it off in the user's compile
+        stage_right = gap.stage == t.stage
+        right = stage_right and t.component == "codegen" and (t.feature is None or t.feature in gap.feature)
+        node = (t.feature in gap.feature) if t.feature else None
+        return {"stage_right": stage_right, "step_right": right, "node_right": node}
     scored = score_bisector_result(
         t, {"detected": True, "stage": gap.stage, "subsystem": gap.subsystem, "debug_info": gap.detail}
     )

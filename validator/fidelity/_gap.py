@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from .. import _compat
 from ._runs import Observation, observe
 
 if TYPE_CHECKING:
+    from ..localize.below_fx._features import Feature
     from ._check import Rules
 
 # bisector backend -> (what it adds to the previous one, pipeline stage)
@@ -51,6 +52,7 @@ class Gap:
     stage: str | None = None
     compiles: int = 0
     error: str | None = None
+    feature: str | None = None  # a codegen feature whose conservative setting alone fixes it
 
     @property
     def component(self) -> str | None:
@@ -66,6 +68,8 @@ class Gap:
             out += f", subsystem {self.subsystem}"
         if self.detail:
             out += f": {self.detail}"
+        if self.feature:
+            out += f"; codegen feature: {self.feature} alone restores eager's result"
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +81,7 @@ class Gap:
             "stage": self.stage,
             "compiles": self.compiles,
             "error": self.error,
+            "feature": self.feature,
         }
 
 
@@ -115,4 +120,44 @@ def locate_gap(
         gap.backend, gap.subsystem = result.backend, result.subsystem
         gap.detail = str(result.debug_info) if result.debug_info else None
         gap.stage = SUBSYSTEMS.get(result.subsystem or "") or BACKENDS.get(result.backend, ("", None))[1]
+    if gap.backend == "inductor" and gap.subsystem not in _PASS_SUBSYSTEMS:
+        # The bisector has no codegen subsystem: falling back a lowering also rewrites the kernel.
+        # A codegen feature that alone restores eager's result is the more precise culprit.
+        gap.feature = _codegen_feature(gap, fn, inputs, training=training, dynamic=dynamic, good=good, patches=patches)
+        if gap.feature is not None:
+            gap.stage = "lowering"
     return gap
+
+
+_PASS_SUBSYSTEMS = ("pre_grad_graph", "pre_grad_passes", "joint_graph_passes", "post_grad_passes")
+
+
+def _codegen_feature(
+    gap: Gap,
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    *,
+    training: bool,
+    dynamic: bool,
+    good: Callable[[], bool],
+    patches: dict[str, dict[str, Any]],
+) -> str | None:
+    """The codegen feature (validator/localize/below_fx/_features.py) whose conservative setting
+    alone makes the user's compile agree with eager, halving over the active ones."""
+    from ..localize.below_fx._features import active_features, patched, settings
+    from ..localize.below_fx._search import culprit
+
+    device = next((str(x.device.type) for x in inputs if isinstance(x, torch.Tensor)), "cpu")
+    feats = active_features(device)
+
+    def fixes(fs: Sequence[Feature]) -> bool:
+        cfg = {**patches, "torch._inductor.config": {**patches.get("torch._inductor.config", {}), **settings(fs)}}
+        try:
+            with _compat.config_patches(cfg), patched(fs):
+                return good()
+        finally:
+            torch._dynamo.reset()
+
+    if not feats or not fixes(feats):
+        return None
+    return " + ".join(f.describe() for f in culprit(feats, fixes))

@@ -37,9 +37,11 @@ class Feature:
         return f"{self.name} ({settings})"
 
 
+# Narrower switches first: when several fix a result (a bug in a vectorised loop tail is also
+# fixed by turning vectorisation off), the halving search names the narrowest.
 FEATURES: tuple[Feature, ...] = (
-    Feature("vectorisation", ("cpu",), {"cpp.simdlen": 1}, what="SIMD code for the C++ loops"),
     Feature("loop-tail vectorisation", ("cpu",), {"cpp.enable_loop_tail_vec": False}, what="masked vector tails"),
+    Feature("vectorisation", ("cpu",), {"cpp.simdlen": 1}, what="SIMD code for the C++ loops"),
     Feature("loop tiling", ("cpu",), {"cpp.enable_tiling_heuristics": False}, what="2-D tiling of transposes"),
     Feature("unsafe math", ("cpu",), {"cpp.enable_unsafe_math_opt_flag": False}, what="-ffast-math style flags"),
     Feature("fp contraction", ("cpu",), {"cpp.enable_floating_point_contract_flag": "off"}, what="fused multiply-add"),
