@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from validator.passcheck import check_pass
+from validator.passcheck._html import render_pass_html
 from validator.passcheck._looks_for import ops_looked_for
 
 aten = torch.ops.aten
@@ -22,6 +23,7 @@ def test_plain_pass_fires_and_is_judged(p) -> None:  # type: ignore[no-untyped-d
     report = check_pass(p, stage="post_grad", corpus=("generated",), trials=20, shrink_seconds=20)
     assert report.fired > 0, report.warnings
     assert report.coverage is not None and report.coverage["reached"] > 1
+    assert "pass line coverage" in report.summary() and "pass line coverage" in render_pass_html(report)
     if p in pp.FAULTY:
         assert report.verdict == "diverged", report.summary()
         assert any(f.repro is not None for f in report.failures), report.summary()

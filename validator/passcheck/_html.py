@@ -23,6 +23,14 @@ def render_pass_html(report: PassReport) -> str:
         "<h2>Corpus</h2><table><tr><th>origin</th><th>programs</th><th>fired on</th><th>fires</th>"
         f"<th>verdicts</th><th>median s / program</th></tr>{rows}</table>",
     ]
+    if report.coverage is not None:
+        c = report.coverage
+        missed = ", ".join(c["missed"][:8])
+        parts.append(
+            f"<p>pass line coverage: {c['reached']}/{c['lines']} lines ({c['percent']}%)"
+            + (f'; not reached: <span class="dim">{escape(missed)}</span>' if missed else "")
+            + "</p>"
+        )
     if report.warnings:
         items = "".join(f"<li>{escape(w)}</li>" for w in report.warnings)
         parts.append(f'<div class="box error"><div class="title">warnings</div><ul>{items}</ul></div>')
