@@ -121,3 +121,19 @@ def test_a_compile_that_fails_is_not_equivalent() -> None:
     with contextlib.suppress(Exception):
         report = validate(fn, torch.randn(4, dtype=torch.complex64))
         assert report.verdict != "equivalent"
+
+
+def test_a_gradient_zero_whose_sign_flips_is_a_warning() -> None:
+    # grad of w sums +-0.0 terms where relu is off: the order of accumulation picks the sign
+    class Scale(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(4))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu(x * self.w) + 1
+
+    torch.manual_seed(0)
+    model, x = Scale(), torch.randn(3, 4)
+    report = validate(model, x, training=True)
+    assert report.verdict == "equivalent", report.to_json()["fidelity"]
