@@ -18,7 +18,6 @@ from ._obligation import INDEX, INDEX_BASE, INT32, LOOP_MERGE, Obligation
 from ._solver import Verdict, prove_equal, prove_in_range
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-INDEX_MAX = 2**62
 
 
 def _canonical(rw: IndexRewrite) -> tuple[Any, Any, dict[sympy.Symbol, Any], dict[str, str]]:
@@ -139,7 +138,7 @@ def _new_base_obligations(rw: IndexRewrite, common: dict[str, Any], timeout_ms: 
     out = []
     for base in sorted(_bases(after) - _bases(before), key=str):
         dom = build_domain([base], ranges, rw.facts, with_axioms=True)
-        v = _rename(prove_in_range(base, 0, INDEX_MAX, dom, timeout_ms=timeout_ms), back)
+        v = _rename(prove_in_range(base, 0, None, dom, timeout_ms=timeout_ms), back)
         shown = str(
             base.xreplace({sympy.Symbol(k, integer=True, nonnegative=True): sympy.Symbol(n) for k, n in back.items()})
         )

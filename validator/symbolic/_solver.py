@@ -110,15 +110,18 @@ def prove_holds(pred: sympy.Basic, domain: Domain, *, timeout_ms: int = 1000) ->
     return _cached(key, lambda: _Query("holds", sympy.true, pred, domain, timeout_ms).run())
 
 
-def prove_in_range(expr: sympy.Expr, lo: int, hi: int, domain: Domain, *, timeout_ms: int = 1000) -> Verdict:
+def prove_in_range(
+    expr: sympy.Expr, lo: int, hi: int | None, domain: Domain, *, timeout_ms: int = 1000
+) -> Verdict:
     """``lo <= expr <= hi`` (and expr defined) at every domain point, e.g. for int32 overflow checks.
 
     Built directly in Z3: a sympy ``Le(0, e)`` may auto-evaluate from sympy assumptions that do
     not hold for every integer (e.g. ``ModularIndexing`` claims non-negativity).
     """
     expr = sympy.sympify(expr)
-    key = ("range", sympy.srepr(expr), f"{int(lo)},{int(hi)}", domain.key())
-    return _cached(key, lambda: _Query("range", None, expr, domain, timeout_ms, (int(lo), int(hi))).run())
+    bounds = (int(lo), None if hi is None else int(hi))  # hi None: only the lower bound is claimed
+    key = ("range", sympy.srepr(expr), f"{bounds[0]},{bounds[1]}", domain.key())
+    return _cached(key, lambda: _Query("range", None, expr, domain, timeout_ms, bounds).run())
 
 
 # -- one query ----------------------------------------------------------------------------------
@@ -146,7 +149,7 @@ class _Query:
         rhs: sympy.Basic,
         domain: Domain,
         timeout_ms: int,
-        bounds: tuple[int, int] = (0, 0),
+        bounds: tuple[int, int | None] = (0, 0),
     ) -> None:
         self.kind, self.lhs, self.rhs, self.domain = kind, lhs, rhs, domain
         self.timeout_ms, self.bounds = timeout_ms, bounds
@@ -183,7 +186,7 @@ class _Query:
             if not z3.is_int(r):
                 raise TypeError(f"range check of a boolean: {self.rhs}")
             lo, hi = self.bounds
-            return z3.And(*defined, r >= lo, r <= hi)
+            return z3.And(*defined, r >= lo, *([] if hi is None else [r <= hi]))
         assert self.lhs is not None
         lv = lt.translate(self.lhs)
         if lv.sort() != r.sort():
@@ -240,8 +243,9 @@ class _Query:
         if self.kind == "range":
             lo, hi = self.bounds
             lv, lhs_ok = rv, True
-            differs = rv is None or isinstance(rv, bool) or not lo <= rv <= hi
-            details.append(f"value {rv} outside [{lo}, {hi}]" if rv is not None else f"undefined: {rwhy}")
+            differs = rv is None or isinstance(rv, bool) or rv < lo or (hi is not None and rv > hi)
+            top = "inf)" if hi is None else f"{hi}]"
+            details.append(f"value {rv} outside [{lo}, {top}" if rv is not None else f"undefined: {rwhy}")
             replay = Replay(lv, None, differs, in_domain, "; ".join(details))
         else:
             assert self.lhs is not None
