@@ -87,6 +87,7 @@ def blame_decompositions(
     blame = NodeBlame(None, None, None, None)
     if has_random_ops(gm):
         blame.note = "the Dynamo graph draws random numbers: ops are not re-traced one by one"
+        _note_writes(blame, gm)
         return blame
     run = run_graph(gm, inputs, stubs=stubs, record=True)
     if run.error is not None:
@@ -98,8 +99,9 @@ def blame_decompositions(
     table = _compat.decomposition_table(fallback_random)
     k = accumulation_length(gm)
     tried = 0
+    stale = _read_after_a_write(gm)
     for n in gm.graph.nodes:
-        if n.op not in ("call_function", "call_method") or n.name not in values:
+        if n.op not in ("call_function", "call_method") or n.name not in values or n.name in stale:
             continue
         try:
             got = _decomposed_value(n, values, table)
@@ -137,4 +139,55 @@ def blame_decompositions(
         f"none of the {tried} ops re-traced alone diverges: the divergence comes from functionalization "
         "or from how the ops were traced together"
     )
+    _note_writes(blame, gm)
     return blame
+
+
+def _note_writes(blame: NodeBlame, gm: torch.fx.GraphModule) -> None:
+    writes = _writes_through_views(gm)
+    if writes:
+        # what functionalization had to rewrite: each in-place op and the views it writes through
+        blame.replaced_ops = writes
+        blame.note = (blame.note or "") + "; in-place writes through views: " + ", ".join(
+            f"{n} = {o}" for n, o in writes[:6]
+        )
+
+
+def _inplace(n: torch.fx.Node) -> bool:
+    name = str(getattr(n.target, "__name__", n.target))
+    return n.op in ("call_function", "call_method") and name.endswith("_") and not name.startswith("_")
+
+
+def _read_after_a_write(gm: torch.fx.GraphModule) -> set[str]:
+    """Nodes that read a value an earlier in-place op wrote to (through any view of it): the value
+    recorded when their input was produced is stale, so they are not re-traced alone."""
+    written: set[torch.fx.Node] = set()
+    stale: set[str] = set()
+    for n in gm.graph.nodes:
+        if any(a in written for a in n.all_input_nodes):
+            stale.add(n.name)
+        if _inplace(n) and n.args and isinstance(n.args[0], torch.fx.Node):
+            src: Any = n.args[0]
+            while isinstance(src, torch.fx.Node):  # the view chain down to its base, and every view of the base
+                written.add(src)
+                written.update(u for u in src.users if u is not n)
+                src = src.args[0] if src.op in ("call_function", "call_method") and src.args else None
+    return stale
+
+
+def _writes_through_views(gm: torch.fx.GraphModule) -> list[tuple[str, str]]:
+    """In-place ops of the Dynamo graph whose target is a view (or an alias an op returned), with
+    the ops of that view chain: the mutations functionalization replays on the base."""
+    out: list[tuple[str, str]] = []
+    for n in gm.graph.nodes:
+        if n.op not in ("call_function", "call_method") or not n.args:
+            continue
+        if not _inplace(n):
+            continue
+        chain, src = [], n.args[0]
+        while isinstance(src, torch.fx.Node) and src.op in ("call_function", "call_method") and src.args:
+            chain.append((src.name, op_name(src)))
+            src = src.args[0]
+        if chain:
+            out += [(n.name, op_name(n)), *chain]
+    return out
