@@ -5,8 +5,6 @@ including one the capture cannot see (it takes another config path), which the f
 reports as unlocalized and bisects. The check is on by default and costs one plain compile.
 """
 
-import contextlib
-
 import pytest
 import torch
 import torch._inductor.config as inductor_config
@@ -118,9 +116,10 @@ def test_a_compile_that_fails_is_not_equivalent() -> None:
     def fn(x: torch.Tensor) -> torch.Tensor:
         return x * complex(1.0, float("inf"))
 
-    with contextlib.suppress(Exception):
-        report = validate(fn, torch.randn(4, dtype=torch.complex64))
-        assert report.verdict != "equivalent"
+    report = validate(fn, torch.randn(4, dtype=torch.complex64))
+    assert report.verdict != "equivalent"
+    if report.verdict == "error":  # torch 2.13 and 2.14: Dynamo's printed graph cannot run `infj`
+        assert report.error is not None and "torch.compile failed" in report.error
 
 
 def test_a_gradient_zero_whose_sign_flips_is_a_warning() -> None:
