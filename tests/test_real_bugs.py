@@ -66,3 +66,18 @@ def test_as_strided_over_a_realized_view_is_charged_to_as_strided() -> None:
     _skip_if_fixed(rec)
     assert rec["component"] == "lowering" and rec["step_right"], rec
     assert rec["culprit"].startswith("lowering of as_strided") and "repeat" in rec["culprit"], rec
+
+
+def test_dynamic_shape_kernel_is_recompiled_at_its_symbolic_sizes() -> None:
+    # pytorch/pytorch#190765 reads out of bounds only in the symbolic-size kernel: with the index
+    # proofs off, the below-FX recompiles must still reproduce it (a static recompile agrees)
+    from validator import validate
+    from validator.zoo import get_case
+
+    fn, args = get_case("real_190765_flip_repeat_interleave_transposed").build()
+    report = validate(fn, *args, dynamic=True, symbolic=False)
+    if report.fidelity is not None and not report.fidelity.missed and report.verdict == "equivalent":
+        pytest.skip(f"torch {torch.__version__} compiles this program right (fixed)")
+    below = report.localization.below
+    assert below is not None and below.probes and below.probes[0].diverged is True, below.summary()
+    assert below.component != "unattributed", below.summary()

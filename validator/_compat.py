@@ -450,3 +450,26 @@ def run_as_reinplaced(node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
 def compiler_bisector() -> Any:
     """Inductor's ``CompilerBisector`` (torch 2.5+): ``do_bisect(good) -> BisectionResult | None``."""
     return module("torch._inductor.compiler_bisector").CompilerBisector
+
+
+def symbolic_examples(gm: torch.fx.GraphModule) -> tuple[list[Any], Any] | None:
+    """(example inputs, fake mode) to recompile a graph captured with dynamic shapes at its symbolic
+    sizes: the placeholders' ``val`` metadata, when any of them is symbolic; else None."""
+    vals = [n.meta.get("val") for n in gm.graph.nodes if n.op == "placeholder"]
+    if any(v is None for v in vals):
+        return None
+    fake = next((v.fake_mode for v in vals if isinstance(v, torch.Tensor) and hasattr(v, "fake_mode")), None)
+    symbolic = any(
+        isinstance(v, torch.SymInt)
+        or (isinstance(v, torch.Tensor) and any(isinstance(d, torch.SymInt) for d in v.shape))
+        for v in vals
+    )
+    return (vals, fake) if symbolic and fake is not None else None
+
+
+@contextlib.contextmanager
+def tracing_with(fake_mode: Any) -> Iterator[None]:
+    """Inductor compiles symbolic example inputs inside a tracing context holding their fake mode."""
+    guards = module("torch._guards")
+    with guards.tracing(guards.TracingContext(fake_mode)):
+        yield

@@ -8,6 +8,7 @@ the step's own lowering check on the trial that diverged, and logged as a ``Prob
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -63,10 +64,20 @@ class Recompiler:
         try:
             target = device or self.device
             gm, inputs = snapshot(self.step.before), list(self.inputs)
+            # a graph captured with dynamic shapes is recompiled at its symbolic sizes, as the user's
+            # compile was (a bug of symbolic-size code does not show in a static recompile)
+            symbolic = _compat.symbolic_examples(gm) if target == self.home else None
             if target != self.home:
                 gm, inputs = retarget(gm, target), to_device(inputs, target)
-            with _compat.config_patches(patches), patched(features), _compat.lowering_only(frozenset(fallback)):
-                compiled = _compat.compile_lowered(gm, inputs, role=self.role)
+            examples = symbolic[0] if symbolic is not None else inputs
+            tracing = _compat.tracing_with(symbolic[1]) if symbolic is not None else contextlib.nullcontext()
+            with (
+                _compat.config_patches(patches),
+                patched(features),
+                _compat.lowering_only(frozenset(fallback)),
+                tracing,
+            ):
+                compiled = _compat.compile_lowered(gm, examples, role=self.role)
             if target != self.home:
                 compiled = on_device(compiled, target)
             check = self.checker.check_compiled(self.step, compiled, [self.trial])
