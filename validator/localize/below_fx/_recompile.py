@@ -64,6 +64,10 @@ class Recompiler:
         try:
             target = device or self.device
             gm, inputs = snapshot(self.step.before), list(self.inputs)
+            # unused nodes inductor's own compile would not lower (a getitem of an in-place foreach,
+            # which returns nothing) are dropped, as its post-grad DCE drops them
+            gm.graph.eliminate_dead_code()
+            gm.recompile()
             # a graph captured with dynamic shapes is recompiled at its symbolic sizes, as the user's
             # compile was (a bug of symbolic-size code does not show in a static recompile)
             symbolic = _compat.symbolic_examples(gm) if target == self.home else None
