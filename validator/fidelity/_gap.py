@@ -123,7 +123,7 @@ def locate_gap(
     if gap.backend == "inductor" and gap.subsystem not in _PASS_SUBSYSTEMS:
         # The bisector has no codegen subsystem: falling back a lowering also rewrites the kernel.
         # A codegen feature that alone restores eager's result is the more precise culprit.
-        gap.feature = _codegen_feature(gap, fn, inputs, training=training, dynamic=dynamic, good=good, patches=patches)
+        gap.feature = _codegen_feature(inputs, good, patches)
         if gap.feature is not None:
             gap.stage = "lowering"
     return gap
@@ -133,17 +133,11 @@ _PASS_SUBSYSTEMS = ("pre_grad_graph", "pre_grad_passes", "joint_graph_passes", "
 
 
 def _codegen_feature(
-    gap: Gap,
-    fn: Callable[..., Any],
-    inputs: tuple[Any, ...],
-    *,
-    training: bool,
-    dynamic: bool,
-    good: Callable[[], bool],
-    patches: dict[str, dict[str, Any]],
+    inputs: tuple[Any, ...], good: Callable[[], bool], patches: dict[str, dict[str, Any]]
 ) -> str | None:
     """The codegen feature (validator/localize/below_fx/_features.py) whose conservative setting
-    alone makes the user's compile agree with eager, halving over the active ones."""
+    alone makes the user's compile (``good()``: it agrees with eager) agree, halving over the active
+    ones on the inputs' device."""
     from ..localize.below_fx._features import active_features, patched, settings
     from ..localize.below_fx._search import culprit
 

@@ -66,7 +66,3 @@ class LineCoverage:
             "percent": round(100.0 * len(self.reached & self.lines) / len(self.lines), 1) if self.lines else None,
             "missed": [f"{f}:{n}" for f, n in missed[:20]],
         }
-
-    def summary(self) -> str:
-        j = self.to_json()
-        return f"pass line coverage: {j['reached']}/{j['lines']} lines ({j['percent']}%)"
