@@ -10,9 +10,9 @@ import torch
 
 from . import _compat
 from ._errors import UsageError
-from ._values import describe
 from .capture import capture
 from .fidelity import check_fidelity, draws_random, observe
+from .fx import describe
 from .localize import localize
 from .numeric import CheckOptions
 from .report import Report

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import _compat
+from ..kinds import STAGES
 from ._index import IndexRecorder
 from ._recorder import Recorder
 from ._schedule import Access, BufferInfo, FusionHook, KernelGroup, Merge, Schedule
@@ -23,7 +24,6 @@ from ._trace import (
     KIND_FX,
     KIND_LOWERING,
     KIND_PARTITION,
-    STAGES,
     GraphRecord,
     IndexRewrite,
     PatternFire,

@@ -23,11 +23,12 @@ import torch
 import torch.fx
 
 from .. import _compat
-from .._values import clone_inputs, is_fake
-from ._snapshot import fingerprint, snapshot
+from ..fx import clone_inputs, fingerprint, is_fake, snapshot
+from ..kinds import StepKind
 from ._stubs import LoweringStub
 from ._trace import (
     KIND_AOT,
+    KIND_FX,
     KIND_LOWERING,
     KIND_PARTITION,
     GraphRecord,
@@ -125,7 +126,7 @@ class Recorder:
         name: str,
         lin: _Lineage,
         *,
-        kind: str = "fx",
+        kind: StepKind = KIND_FX,
         stage: str | None = None,
         implicit: bool = False,
         parent: int | None = -1,

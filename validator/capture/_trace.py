@@ -7,14 +7,13 @@ from typing import Any
 
 import torch.fx
 
-# Stages in pipeline order; also the labels used in reports.
-STAGES = ("pre_grad", "aot", "joint", "partition", "post_grad", "lowering")
+from ..kinds import StepKind
 
-# What a step's before/after sides are.
-KIND_FX = "fx"  # both sides are GraphModules with the same signature
-KIND_AOT = "aot"  # Dynamo graph -> functionalized, decomposed aten graph
-KIND_PARTITION = "partition"  # joint graph -> (forward, backward)
-KIND_LOWERING = "lowering"  # last FX graph -> compiled callable
+# Step kinds by their short names (validator.kinds.StepKind).
+KIND_FX = StepKind.FX
+KIND_AOT = StepKind.AOT
+KIND_PARTITION = StepKind.PARTITION
+KIND_LOWERING = StepKind.LOWERING
 
 
 @dataclass
@@ -33,7 +32,7 @@ class Step:
     name: str
     stage: str
     graph: str  # the graph lineage it transforms, e.g. "forward#0"
-    kind: str = KIND_FX
+    kind: StepKind = KIND_FX
     parent: int | None = None
     children: list[int] = field(default_factory=list)
     changed: bool = False

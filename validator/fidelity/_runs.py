@@ -17,7 +17,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
-from .._values import clone_value, flatten
+from ..fx import clone_value, flatten
 
 
 def fresh(inputs: tuple[Any, ...] | list[Any]) -> list[Any]:

@@ -17,10 +17,9 @@ import torch.fx
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from .. import _compat
-from .._values import clone_value, flatten
 from ..capture import Step
+from ..fx import clone_value, flatten, has_random_ops, to_float64, widen_value
 from ..numeric import accumulation_length, compare_values, run_graph, tolerance_for
-from ..numeric._execute import has_random_ops, to_float64, widen_value
 from ..numeric._signed_zero import SIGNED_ZERO, defines_sign
 from ._nodes import NodeBlame, op_name
 

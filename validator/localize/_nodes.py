@@ -17,8 +17,8 @@ import torch
 import torch.fx
 
 from ..capture import Step, Trace
+from ..fx import has_random_ops, mutates, op_name, to_float64, widen_value
 from ..numeric import Mismatch, accumulation_length, compare_values, run_graph, tolerance_for
-from ..numeric._execute import has_random_ops, mutates, to_float64, widen_value
 
 
 @dataclass
@@ -45,19 +45,6 @@ class NodeBlame:
             "replaced_nodes": [{"name": n, "op": o} for n, o in self.replaced_ops],
             "note": self.note,
         }
-
-
-def op_name(n: torch.fx.Node) -> str:
-    if n.op in ("call_function", "call_method"):
-        t = n.target
-        return (
-            str(t)
-            if isinstance(t, torch._ops.OpOverload | torch._ops.OpOverloadPacket)
-            else getattr(t, "__name__", str(t))
-        )
-    if n.op == "call_module":
-        return f"module {n.target}"
-    return n.op
 
 
 def _edited(a: torch.fx.Node, b: torch.fx.Node, renamed: dict[str, str]) -> bool:

@@ -1,5 +1,6 @@
 """Numeric checking: run both sides of a step on the same inputs against a float64 oracle."""
 
+from ..fx import RunResult, run_graph
 from ._checks import (
     DIVERGED,
     EQUIVALENT,
@@ -13,7 +14,6 @@ from ._checks import (
     compare_runs,
 )
 from ._compare import Mismatch, compare_values
-from ._execute import RunResult, run_graph
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
 __all__ = [

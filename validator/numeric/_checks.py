@@ -19,17 +19,18 @@ import torch
 import torch.fx
 
 from ..capture import KIND_AOT, KIND_FX, KIND_LOWERING, KIND_PARTITION, Step, Trace
+from ..fx import RunResult, has_random_ops, output_args, run_compiled, run_graph, to_float64, widen_value
+from ..kinds import Verdict
 from ._compare import Mismatch, alias_pairs, compare_values
-from ._execute import RunResult, has_random_ops, output_args, run_compiled, run_graph, to_float64, widen_value
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trial_value, trials
 from ._signed_zero import SIGNED_ZERO, zero_sign_defined
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
-EQUIVALENT = "equivalent"
-DIVERGED = "diverged"
-NOT_RUN = "not-run"
-TOOL_ERROR = "tool-error"
-UNCHANGED = "unchanged"
+EQUIVALENT = Verdict.EQUIVALENT
+DIVERGED = Verdict.DIVERGED
+NOT_RUN = Verdict.NOT_RUN
+TOOL_ERROR = Verdict.TOOL_ERROR
+UNCHANGED = Verdict.UNCHANGED
 
 
 @dataclass

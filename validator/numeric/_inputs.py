@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from .._values import clone_tensor
+from ..fx import clone_tensor
 
 REAL = "real inputs"
 SPECIAL = "special values"

@@ -21,8 +21,7 @@ from typing import Any
 import torch
 
 from .. import _compat
-from .._values import clone_inputs, clone_value, flatten
-from ._execute import RNG_SEED, RunResult
+from ..fx import RNG_SEED, RunResult, clone_inputs, clone_value, flatten
 
 _PROBE = "_fxtv_probe"
 _WRITTEN_PARAM = re.compile(r"^(in_out_ptr|out_ptr)\d+$")

@@ -15,18 +15,19 @@ from typing import Any
 
 import torch
 
-from .._values import describe
 from ..capture import Step, Trace, capture
 from ..fidelity import fresh, run_program
+from ..fx import describe
+from ..kinds import Verdict
 from ..localize import localize
 from ..numeric import DIVERGED, CheckOptions
 from ..report import Report
 from ..symbolic import SymbolicOptions, check_trace
 from ._install import UserPass
 
-EQUIVALENT = "equivalent"
-NOT_FIRED = "not-fired"
-ERROR = "error"
+EQUIVALENT = Verdict.EQUIVALENT
+NOT_FIRED = "not-fired"  # the pass never fired on the program: nothing was judged
+ERROR = Verdict.ERROR
 
 
 @dataclass

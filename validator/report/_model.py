@@ -11,9 +11,10 @@ from typing import Any
 import torch
 
 from .. import __version__
-from .._values import describe
 from ..capture import Step, Trace
 from ..fidelity import Fidelity
+from ..fx import describe
+from ..kinds import Verdict
 from ..localize import Localization, StepVerdict, op_name
 from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED
 from ..symbolic import SymbolicResult
@@ -47,9 +48,9 @@ class Report:
 
     # -------------------------------------------------------------- summary
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         if self.error is not None:
-            return "error"
+            return Verdict.ERROR
         if self.localization is not None and self.localization.diverged:
             return DIVERGED
         if self.unlocalized:

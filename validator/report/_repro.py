@@ -30,8 +30,8 @@ import torch
 import torch.fx
 
 from .. import __version__
+from ..fx import has_random_ops, to_float64
 from ..numeric import accumulation_length
-from ..numeric._execute import has_random_ops, to_float64
 
 if TYPE_CHECKING:
     from ._model import Report

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.fx
 
-from .._values import clone_value
 from ..capture import KIND_FX, Step
+from ..fx import clone_value, has_random_ops, mutates, output_args, to_float64, widen_value
 from ..localize import NodeBlame
 from ..numeric import Mismatch, accumulation_length, compare_runs, run_graph
-from ..numeric._execute import has_random_ops, mutates, output_args, to_float64, widen_value
 from ._literals import encodable
 
 if TYPE_CHECKING:

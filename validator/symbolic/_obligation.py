@@ -6,20 +6,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..kinds import ObligationKind, ProofStatus
 from ._solver import Verdict
 
-# Obligation kinds
-INDEX = "index"  # an index rewrite inductor performed during lowering / scheduling
-LOOP_MERGE = "loop_merge"  # a merge of loop dimensions (formula under the merged loop nest)
-INT32 = "int32"  # an index printed with 32-bit arithmetic cannot overflow
-# a ModularIndexing base the rewrite introduced is never negative: the C++ printer takes its
-# modulus with C's ``%``, which is Python's only for non-negative operands
-INDEX_BASE = "index_base"
-SHAPE = "shape"  # an FX step keeps a graph output's size
-STRIDE = "stride"  # ... its strides
-DTYPE = "dtype"  # ... its dtype
-VIEW_MAP = "view_map"  # a rewritten chain of view ops maps every element to the same source element
-FUSION = "fusion"  # a fused kernel's loads and stores of one location are safe in a single loop
+# Obligation kinds (validator.kinds.ObligationKind), by their short names
+INDEX = ObligationKind.INDEX
+LOOP_MERGE = ObligationKind.LOOP_MERGE
+INT32 = ObligationKind.INT32
+INDEX_BASE = ObligationKind.INDEX_BASE
+SHAPE = ObligationKind.SHAPE
+STRIDE = ObligationKind.STRIDE
+DTYPE = ObligationKind.DTYPE
+VIEW_MAP = ObligationKind.VIEW_MAP
+FUSION = ObligationKind.FUSION
 
 
 @dataclass
@@ -43,7 +42,7 @@ class Obligation:
 
     @property
     def refuted(self) -> bool:
-        return self.verdict.status == "refuted"
+        return self.verdict.status == ProofStatus.REFUTED
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,7 +86,7 @@ class SymbolicResult:
         return [o for o in self.obligations if o.refuted]
 
     def to_json(self) -> dict[str, Any]:
-        interesting = [o for o in self.obligations if o.status != "proved"]
+        interesting = [o for o in self.obligations if o.status != ProofStatus.PROVED]
         return {
             "seconds": round(self.seconds, 3),
             "counts": self.counts(),

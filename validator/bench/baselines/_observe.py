@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from validator._values import flatten
+from validator.fx import flatten
 
 
 def _clone_args(args: tuple[Any, ...], dtype: torch.dtype | None = None) -> list[Any]:

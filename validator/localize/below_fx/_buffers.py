@@ -16,8 +16,8 @@ import torch
 import torch.fx
 
 from ...capture import Schedule, Step, Trace
+from ...fx import has_random_ops, mutates, to_float64, widen_value
 from ...numeric import RunResult, accumulation_length, compare_values, run_graph, tolerance_for
-from ...numeric._execute import has_random_ops, mutates, to_float64, widen_value
 from ...numeric._probe import BufferValue, run_probed
 from ._model import BufferDivergence
 

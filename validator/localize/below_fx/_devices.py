@@ -16,7 +16,7 @@ import torch.fx
 
 from ... import _compat
 from ...capture import KIND_LOWERING, Step, Trace
-from ...capture._snapshot import snapshot
+from ...fx import snapshot
 from ...numeric import Checker
 
 

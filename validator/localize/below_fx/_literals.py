@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.fx
 
-from ..._values import clone_value
+from ...fx import clone_value
 from ...numeric import compare_values, run_graph, tolerance_for
 from ._model import CODEGEN, BelowFxBlame
 

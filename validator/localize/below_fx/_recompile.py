@@ -16,7 +16,7 @@ from typing import Any
 
 from ... import _compat
 from ...capture import FusionHook, Merge, Schedule, Step, Trace
-from ...capture._snapshot import snapshot
+from ...fx import snapshot
 from ...numeric import DIVERGED, EQUIVALENT, Checker
 from ._devices import graph_device, on_device, retarget, to_device
 from ._features import Feature, patched, settings

@@ -12,7 +12,7 @@ import torch
 import torch.fx
 
 from .. import _compat
-from .._values import clone_inputs, clone_value, flatten
+from ._values import clone_inputs, clone_value, flatten
 
 RNG_SEED = 1234
 

@@ -24,7 +24,7 @@ def clone_value(v: Any) -> Any:
         return clone_tensor(v)
     if isinstance(v, torch.SymInt | torch.SymFloat | torch.SymBool):
         # Dynamo hands backends symbolic sizes; graphs run on their concrete values.
-        from . import _compat
+        from .. import _compat
 
         return _compat.concrete_int(v) if isinstance(v, torch.SymInt) else v.node.hint
     if isinstance(v, (list, tuple)):

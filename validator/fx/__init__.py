@@ -1,0 +1,51 @@
+"""The low-level FX core every stage shares: snapshots, running graphs, values and node metadata.
+
+    snap = snapshot(gm)                        # a frozen copy, meta and all
+    res = run_graph(to_float64(snap), inputs)  # float64 oracle run, random ops replayed from one seed
+    meta_value(node), op_name(node)            # what a node carries and how reports name it
+
+Nothing here knows about passes, steps or verdicts; capture, numeric, symbolic, localize and
+passcheck build on it, and custom passes may too.
+"""
+
+from ._meta import VAL_KEYS, fake_tensor, meta_value, op_name, output_node, output_nodes
+from ._run import (
+    RNG_SEED,
+    RunResult,
+    has_random_ops,
+    mutates,
+    output_args,
+    run_compiled,
+    run_graph,
+    to_float64,
+    widen_value,
+)
+from ._snapshot import SEMANTIC_META, fingerprint, snapshot
+from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake
+
+__all__ = [
+    "RNG_SEED",
+    "SEMANTIC_META",
+    "VAL_KEYS",
+    "RunResult",
+    "clone_inputs",
+    "clone_tensor",
+    "clone_value",
+    "describe",
+    "fake_tensor",
+    "fingerprint",
+    "flatten",
+    "has_random_ops",
+    "is_fake",
+    "meta_value",
+    "mutates",
+    "op_name",
+    "output_args",
+    "output_node",
+    "output_nodes",
+    "run_compiled",
+    "run_graph",
+    "snapshot",
+    "to_float64",
+    "widen_value",
+]

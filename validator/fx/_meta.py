@@ -1,0 +1,55 @@
+"""Reading what FX nodes carry: their recorded (fake) value, their op's name, a graph's outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.fx
+
+# Meta keys that hold a node's (fake) value: aten graphs use "val", Dynamo's torch-IR graphs
+# (what pre_grad passes see) use "example_value".
+VAL_KEYS = ("val", "example_value")
+
+
+def meta_value(node: torch.fx.Node | None) -> Any:
+    """The value recorded for ``node`` (a fake tensor, SymInt, tuple of them...), or None."""
+    if node is None:
+        return None
+    for key in VAL_KEYS:
+        v = node.meta.get(key)
+        if v is not None:
+            return v
+    return None
+
+
+def fake_tensor(arg: object) -> torch.Tensor | None:
+    """The fake tensor recorded for ``arg`` if it is a tensor-valued node."""
+    if not isinstance(arg, torch.fx.Node):
+        return None
+    v = meta_value(arg)
+    return v if isinstance(v, torch.Tensor) else None
+
+
+def op_name(n: torch.fx.Node) -> str:
+    """How reports name a node's operation: ``aten.add.Tensor``, a function's name, ``module m``."""
+    if n.op in ("call_function", "call_method"):
+        t = n.target
+        return (
+            str(t)
+            if isinstance(t, torch._ops.OpOverload | torch._ops.OpOverloadPacket)
+            else getattr(t, "__name__", str(t))
+        )
+    if n.op == "call_module":
+        return f"module {n.target}"
+    return n.op
+
+
+def output_node(gm: torch.fx.GraphModule) -> torch.fx.Node:
+    return next(n for n in reversed(gm.graph.nodes) if n.op == "output")
+
+
+def output_nodes(gm: torch.fx.GraphModule) -> list[torch.fx.Node | None]:
+    """The graph's flattened outputs, None where an output is not a node (a constant, None)."""
+    flat, _ = torch.utils._pytree.tree_flatten(output_node(gm).args[0])
+    return [a if isinstance(a, torch.fx.Node) else None for a in flat]
