@@ -2,8 +2,8 @@
 
 import torch
 
+from validator.fx import has_random_ops, to_float64
 from validator.numeric import compare_values, tolerance_for
-from validator.numeric._execute import has_random_ops, to_float64
 
 TOL = tolerance_for(torch.float32, 16)
 
