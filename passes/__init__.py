@@ -9,69 +9,22 @@ historical torch.compile bug (see each pass's ``info.issue``). Every pass expose
     with p.installed():
         torch.compile(fn, backend="inductor")(*args)
     assert p.last_rewrites > 0
+
+Each list is built from its subpackage (``passes/_registry.py``): a new pass or fault is one new
+file there, a class decorated with ``@register``.
 """
 
-from ._base import HOOKS, GraphPass, PassInfo, Trigger, installed_all
+from ._base import HOOKS, GraphPass, NodeRewrite, PassInfo, Trigger, installed_all
 from ._fault import Fault
+from ._registry import register
 from .below import BELOW_FX_FAULTS
 from .components import COMPONENT_FAULTS
-from .correct import DivPow2ToMul, FoldMulOne, FusePermutes, MulTwoToAdd
-from .faulty import (
-    AddmmZeroBeta,
-    AddZeroSigned,
-    CatSliceOffByOne,
-    ConvAddAlpha,
-    DivSelfToOne,
-    DivToReciprocalMul,
-    DropInputCopy,
-    DropUnusedRand,
-    FoldSideEffect,
-    IndexPutDropAccumulate,
-    MergeUnbindStack,
-    MixedDtypeDowncast,
-    MulZeroFold,
-    PatternAddmmSwapped,
-    PermuteComposeSwap,
-    ReshapeAssumeContiguous,
-    RoundtripCastFold,
-    SdpaScaleSign,
-    SoftmaxWrongDim,
-    SplitCatOrder,
-    StackSumAxis,
-    SumKeepdimDropped,
-    TransposeMmFold,
-    WhereNotSwap,
-)
+from .correct import CORRECT_PASSES
+from .faulty import FAULTY_PASSES
 from .tables import TABLE_FAULTS
 
-CORRECT_PASSES: list[GraphPass] = [MulTwoToAdd(), FoldMulOne(), FusePermutes(), DivPow2ToMul()]
-
-FAULTY_PASSES: list[GraphPass] = [
-    MulZeroFold(),
-    AddZeroSigned(),
-    SplitCatOrder(),
-    ConvAddAlpha(),
-    StackSumAxis(),
-    PermuteComposeSwap(),
-    RoundtripCastFold(),
-    DropInputCopy(),
-    DivToReciprocalMul(),
-    ReshapeAssumeContiguous(),
-    MergeUnbindStack(),
-    AddmmZeroBeta(),
-    SdpaScaleSign(),
-    FoldSideEffect(),
-    DropUnusedRand(),
-    CatSliceOffByOne(),
-    WhereNotSwap(),
-    SumKeepdimDropped(),
-    DivSelfToOne(),
-    SoftmaxWrongDim(),
-    IndexPutDropAccumulate(),
-    MixedDtypeDowncast(),
-    TransposeMmFold(),
-    PatternAddmmSwapped(),
-]
+if any(p.info.faulty for p in CORRECT_PASSES) or not all(p.info.faulty for p in FAULTY_PASSES):
+    raise RuntimeError("a pass in passes/correct is faulty, or one in passes/faulty is not")
 
 ALL_PASSES: list[GraphPass] = CORRECT_PASSES + FAULTY_PASSES
 
@@ -111,9 +64,11 @@ __all__ = [
     "Fault",
     "HOOKS",
     "GraphPass",
+    "NodeRewrite",
     "PassInfo",
     "Trigger",
     "get_fault",
     "get_pass",
     "installed_all",
+    "register",
 ]

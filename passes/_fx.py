@@ -1,10 +1,14 @@
-"""Small FX helpers shared by the passes: matching, fake-value propagation, aliasing checks."""
+"""Small FX helpers shared by the passes: matching, fake-value propagation, aliasing checks.
+
+A node's recorded value comes from ``validator.fx`` (``fake_tensor``, ``VAL_KEYS``), the core the
+validator itself reads graphs with.
+"""
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -12,12 +16,10 @@ from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
 from torch.fx import Graph, Node
 from torch.fx.node import map_aggregate
 
+from validator.fx import VAL_KEYS, fake_tensor
+
 aten = torch.ops.aten
 prims = torch.ops.prims
-
-# Meta keys that hold a node's (fake) value: aten graphs use "val", Dynamo's
-# torch-IR graphs (what pre_grad_custom_pass sees) use "example_value".
-VAL_KEYS = ("val", "example_value")
 
 # Non-value meta a new node inherits from the node it replaces: where it came from in the
 # user's code. Value-derived meta (val, tensor_meta, original_aten) would be stale.
@@ -25,17 +27,6 @@ INHERITED_META = ("stack_trace", "nn_module_stack", "source_fn_stack")
 
 # Tag put on every node a pass creates, so a localizer's answer can be checked.
 CREATED_BY = "fxtv_created_by"
-
-
-def fake(arg: object) -> torch.Tensor | None:
-    """The fake tensor recorded for ``arg`` if it is a tensor-valued node."""
-    if not isinstance(arg, Node):
-        return None
-    for key in VAL_KEYS:
-        v = arg.meta.get(key)
-        if isinstance(v, torch.Tensor):
-            return v
-    return None
 
 
 def calls(graph: Graph, *targets: object) -> list[Node]:
@@ -54,6 +45,22 @@ def is_number(v: object) -> bool:
 
 def is_number_equal(v: object, value: float) -> bool:
     return is_number(v) and float(v) == value  # type: ignore[arg-type]
+
+
+def binary_args(node: Node) -> tuple[Any, Any] | None:
+    """The two operands of a plain binary call (two positional args, no kwargs), else None."""
+    if len(node.args) != 2 or node.kwargs:
+        return None
+    return node.args[0], node.args[1]
+
+
+def other_operand(node: Node, value: float) -> Any:
+    """For a plain binary call with the number ``value`` on one side: the other side, else None."""
+    args = binary_args(node)
+    if args is None:
+        return None
+    a, b = args
+    return a if is_number_equal(b, value) else b if is_number_equal(a, value) else None
 
 
 def power_of_two_exponent(v: object) -> int | None:
@@ -96,8 +103,13 @@ def aliases_input_if_replaced(node: Node, replacement: Node) -> bool:
     return False
 
 
+def same_shape(a: object, b: object) -> bool:
+    fa, fb = fake_tensor(a), fake_tensor(b)
+    return fa is not None and fb is not None and tuple(fa.shape) == tuple(fb.shape)
+
+
 def same_shape_dtype(a: object, b: object) -> bool:
-    fa, fb = fake(a), fake(b)
+    fa, fb = fake_tensor(a), fake_tensor(b)
     return fa is not None and fb is not None and fa.dtype == fb.dtype and tuple(fa.shape) == tuple(fb.shape)
 
 
@@ -198,26 +210,17 @@ def new_call(
     return node
 
 
-def replace_with_full(graph: Graph, node: Node, value: float, creator: str) -> bool:
-    """Replace ``node`` by ``full(its static shape, value)`` of its dtype and device.
+def erase_where(nodes: Iterable[Node], doomed: Callable[[Node], bool]) -> int:
+    """Erase each of ``nodes``, in order, for which ``doomed`` holds when it is reached; the count.
 
-    False (nothing done) when the node's shape is unknown or symbolic.
+    Judged one at a time, so erasing a node can doom one reached later (its input, say).
     """
-    out = fake(node)
-    shape = static_shape(out) if out is not None else None
-    if out is None or shape is None:
-        return False
-    with graph.inserting_before(node):
-        full = new_call(
-            graph,
-            torch.ops.aten.full.default,
-            (shape, value),
-            {"dtype": out.dtype, "layout": torch.strided, "device": out.device, "pin_memory": False},
-            like=node,
-            creator=creator,
-        )
-    node.replace_all_uses_with(full)
-    return True
+    count = 0
+    for node in nodes:
+        if doomed(node):
+            node.graph.erase_node(node)
+            count += 1
+    return count
 
 
 def erase_if_unused(graph: Graph, nodes: Iterable[Node]) -> None:

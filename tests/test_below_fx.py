@@ -52,9 +52,9 @@ def test_unreproducible_divergence_is_not_blamed() -> None:
     """When a recompile of the last FX graph does not reproduce the divergence, no component is named."""
     from torch._inductor import lowering
 
-    from passes.below import RemainderAsFmod
+    from passes import get_fault
 
-    fault = RemainderAsFmod()
+    fault = get_fault("remainder_as_fmod")
     fn, args = fault.trigger()
     real = lowering.lowerings[torch.ops.aten.remainder.Scalar]
     calls = {"n": 0}
@@ -81,9 +81,9 @@ def test_unreproducible_divergence_is_not_blamed() -> None:
 
 def test_buffer_probe_names_the_first_wrong_kernel() -> None:
     """The per-buffer comparison needs no recompile: earlier buffers agree, the faulty one does not."""
-    from passes.below import RemainderAsFmod
+    from passes import get_fault
 
-    fault = RemainderAsFmod()
+    fault = get_fault("remainder_as_fmod")
     fn, args = fault.trigger()
     with fault.installed(), capture() as trace:
         torch.compile(fn)(*[a.clone() for a in args])
@@ -104,9 +104,9 @@ def test_buffer_probe_names_the_first_wrong_kernel() -> None:
 
 def test_dynamic_shapes_fault_named() -> None:
     """A dynamic-shape compile is recompiled at its concrete sizes; the blame still holds."""
-    from passes.below import FuseAcrossMutation
+    from passes import get_fault
 
-    fault = FuseAcrossMutation()
+    fault = get_fault("fuse_across_mutation")
     fn, args = fault.trigger()
     with fault.installed():
         report = validate(fn, *args, dynamic=True)
@@ -115,9 +115,9 @@ def test_dynamic_shapes_fault_named() -> None:
 
 
 def test_below_fx_can_be_switched_off() -> None:
-    from passes.below import VecMinimumSwapped
+    from passes import get_fault
 
-    fault = VecMinimumSwapped()
+    fault = get_fault("vec_minimum_swapped")
     fn, args = fault.trigger()
     with fault.installed():
         report = validate(fn, *args, below_fx=False)

@@ -183,6 +183,6 @@ def test_device_steps_check_the_graph_compiled_for_another_device(monkeypatch: p
         return torch.relu(x) * 2 + torch.zeros(4, 8, device="cpu")
 
     report = validate(fn, torch.randn(4, 8))
-    extra = [v for v in report.localization.verdicts if v.step.info.get("device") == "cpu"]
+    extra = [v for v in report.localization.verdicts if v.step.device == "cpu"]
     assert len(extra) == 1 and extra[0].step.name == "lowering + codegen on cpu"
     assert extra[0].verdict == "equivalent" and extra[0].check.trials

@@ -33,9 +33,9 @@ def test_cuda_faulty_pass_localized() -> None:
 def test_cuda_faulty_lowering_named_on_cuda() -> None:
     """Below FX on CUDA: Triton kernels are probed and the faulty lowering is named; the same
     graph compiled for the CPU agrees, so the device differential says which device diverges."""
-    from passes.below import RemainderAsFmod
+    from passes import get_fault
 
-    fault = RemainderAsFmod()
+    fault = get_fault("remainder_as_fmod")
     fn, args = fault.trigger()
     with fault.installed():
         report = validate(fn, *(a.cuda() for a in args), name="cuda_remainder")
@@ -48,9 +48,9 @@ def test_cuda_faulty_lowering_named_on_cuda() -> None:
 
 def test_cuda_differential_of_a_cpu_graph() -> None:
     """A graph captured on the CPU is retargeted and compiled on CUDA too (faulty fusion is CPU-only)."""
-    from passes.below import FuseAcrossMutation
+    from passes import get_fault
 
-    fault = FuseAcrossMutation()
+    fault = get_fault("fuse_across_mutation")
     fn, args = fault.trigger()
     with fault.installed():
         report = validate(fn, *args, name="cpu_fusion_on_cuda")

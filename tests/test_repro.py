@@ -14,10 +14,9 @@ import torch
 
 from passes import get_pass
 from validator import Report, validate
+from validator.localize.minimize import literal, shrink_pair
 from validator.report import write_repro
-from validator.report._literals import literal
 from validator.report._repro import _RUNTIME_HELPERS, repro_source
-from validator.report._shrink import shrink_pair
 
 # Passes whose repro must run and diverge; the shrunk graphs must have <= 10 nodes each, where a
 # node is anything but a placeholder or the output (get_attr and getitem nodes count too).

@@ -1,37 +1,20 @@
-"""``validate``: compile once with every pass captured, then check and localize."""
+"""``validate``: compile once with every pass captured, then check and localize.
+
+The keyword arguments are the flat names of ``pipeline.Settings`` leaves; ``settings=`` (a
+profile) is the base they override.
+"""
 
 from __future__ import annotations
 
-import time
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-import torch
-
-from . import _compat
 from ._errors import UsageError
-from .capture import capture
-from .fidelity import check_fidelity, draws_random, observe
-from .fx import describe
-from .localize import localize
-from .numeric import CheckOptions
+from .pipeline import Settings, run
 from .report import Report
-from .symbolic import SymbolicOptions, check_trace
 
 __all__ = ["UsageError", "validate"]
-
-_SCALARS = (bool, int, float)
-
-
-def _check_inputs(inputs: tuple[Any, ...]) -> None:
-    for i, v in enumerate(inputs):
-        if isinstance(v, torch.Tensor) or isinstance(v, _SCALARS):
-            continue
-        if isinstance(v, (list, tuple)) and all(isinstance(x, torch.Tensor | _SCALARS) for x in v):
-            continue
-        raise UsageError(
-            f"example input {i} is a {type(v).__name__}; fxtv takes tensors, Python numbers and lists/tuples of them"
-        )
 
 
 def validate(
@@ -50,6 +33,7 @@ def validate(
     fidelity: bool = True,
     name: str | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
+    settings: Settings | None = None,
 ) -> Report:
     """Compile ``fn`` with inductor once, capture every pass, and find the first that diverges.
 
@@ -77,72 +61,18 @@ def validate(
     checks and is compared with eager and with the captured compile (``report.fidelity``,
     docs/fidelity.md): a compile that is wrong is never reported "equivalent", even when no
     captured step shows why.
+
+    ``settings`` (e.g. ``Settings.profile("thorough")``) is the base the keywords override; the
+    keywords' defaults are the default profile's, so only those given explicitly override it.
     """
-    program = str(name or getattr(fn, "__name__", type(fn).__name__))
-    _check_inputs(example_inputs)
-    ops: set[Any] = set()
-    try:
-        eager = observe(fn, example_inputs, training, ops=ops, raise_errors=True)
-    except UsageError:
-        raise
-    except Exception as e:
-        raise UsageError(f"{program} fails when run eagerly: {type(e).__name__}: {e}") from e
-    # The capture compiles under the user's config. fallback_random is forced only for programs
-    # that draw random numbers (otherwise no two runs could be compared): it also selects
-    # inductor's decomposition table, so forcing it always would judge another program.
-    random = draws_random(ops)
-    fallback_random = random or bool(_compat.config_value("torch._inductor.config", "fallback_random"))
-    error: str | None = None
-    torch._dynamo.reset()
-    t0 = time.perf_counter()
-    with capture(fallback_random=fallback_random) as trace:
-        captured = observe(
-            fn, example_inputs, training, wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic)
-        )
-    if captured.error is not None:
-        error = f"torch.compile failed: {captured.error}"
-    t1 = time.perf_counter()
-    torch._dynamo.reset()
-    report = Report(
-        program,
-        trace,
-        None,
-        dynamic=dynamic,
-        training=training,
-        inputs=[describe(x) for x in example_inputs],
-        error=error,
-    )
-    timing: dict[str, float] = {"compile_and_capture": t1 - t0}
-    if error is None:
-        opts = CheckOptions(
-            random_trials=random_trials,
-            special_values=special_values,
-            stop_at_first_divergence=stop_at_first,
-            below_fx=below_fx,
-            other_devices=other_devices,
-            signed_zero=signed_zero,
-        )
-        if symbolic:
-            t = time.perf_counter()
-            report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=symbolic_timeout_ms))
-            timing["symbolic"] = time.perf_counter() - t
-        t = time.perf_counter()
-        report.localization = localize(trace, opts, progress, report.symbolic)
-        timing["check"] = time.perf_counter() - t
-        if fidelity:
-            report.fidelity = check_fidelity(
-                fn,
-                example_inputs,
-                training=training,
-                dynamic=dynamic,
-                eager=eager,
-                captured=captured,
-                trace=trace,
-                ops=ops,
-                random=random,
-                signed_zero=signed_zero,
-                locate=not report.localization.diverged,
-            )
-            timing["fidelity"] = report.fidelity.seconds
-    report.timing = {k: round(v, 3) for k, v in timing.items()}
-    return report
+    given = {k: v for k, v in locals().items() if k in _DEFAULTS and v != _DEFAULTS[k]}
+    base = settings or Settings()
+    return run(fn, example_inputs, base.but(**given) if given else base, name=name, progress=progress)
+
+
+# the keywords that are settings, with their defaults (read from the signature: one source)
+_DEFAULTS = {
+    p.name: p.default
+    for p in inspect.signature(validate).parameters.values()
+    if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in ("name", "progress", "settings")
+}

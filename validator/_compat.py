@@ -25,12 +25,36 @@ def version_supported() -> bool:
     return SUPPORTED[0] <= TORCH_VERSION <= SUPPORTED[1]
 
 
+# Dotted names of the private modules fxtv reaches, for ``module``, ``config_value`` and the
+# module-keyed patch dicts of ``config_patches`` (``{INDUCTOR_CONFIG: {"fallback_random": True}}``).
+INDUCTOR_CONFIG = "torch._inductor.config"
+FUNCTORCH_CONFIG = "torch._functorch.config"
+COMPILE_FX = "torch._inductor.compile_fx"
+PATTERN_MATCHER = "torch._inductor.pattern_matcher"
+SIZEVARS_CLASS = "torch._inductor.sizevars.SizeVarAllocator"
+
+
 def module(name: str) -> Any:
     return importlib.import_module(name)
 
 
 def compile_fx_module() -> Any:
-    return module("torch._inductor.compile_fx")
+    return module(COMPILE_FX)
+
+
+def inductor_config() -> Any:
+    """Inductor's config module (``inductor.config``)."""
+    return module(INDUCTOR_CONFIG)
+
+
+def inductor_patch(values: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
+    """Patch inductor's config with ``values`` as given: an unknown key is an error (unlike
+    ``config_patches``, which skips options this torch lacks)."""
+    return inductor_config().patch(values)  # type: ignore[no-any-return]
+
+
+def pattern_matcher_module() -> Any:
+    return module(PATTERN_MATCHER)
 
 
 def observer_class() -> type:
@@ -40,12 +64,12 @@ def observer_class() -> type:
 
 
 def pattern_entry_classes() -> dict[str, type]:
-    pm = module("torch._inductor.pattern_matcher")
+    pm = pattern_matcher_module()
     names = ("ReplacementPatternEntry", "GraphPatternEntry", "LoweringPatternEntry")
     return {n: getattr(pm, n) for n in names if hasattr(pm, n)}
 
 
-# The torch._inductor.config attributes a custom graph pass is installed on, in pipeline order.
+# The inductor config attributes a custom graph pass is installed on, in pipeline order.
 CUSTOM_PASS_HOOKS = (
     "pre_grad_custom_pass",
     "joint_custom_pre_pass",
@@ -56,14 +80,14 @@ CUSTOM_PASS_HOOKS = (
 
 
 def pattern_matcher_pass_class() -> type:
-    return module("torch._inductor.pattern_matcher").PatternMatcherPass  # type: ignore[no-any-return]
+    return pattern_matcher_module().PatternMatcherPass  # type: ignore[no-any-return]
 
 
 def custom_graph_pass_class() -> type:
     return module("torch._inductor.custom_graph_pass").CustomGraphPass  # type: ignore[no-any-return]
 
 
-# Names in ``torch._inductor.compile_fx`` looked up at call time, so wrapping the module
+# Names in inductor's ``compile_fx`` module (``COMPILE_FX``) looked up at call time, so wrapping the module
 # global intercepts the stage. Missing names are skipped (and reported) by the capture.
 STAGE_FUNCTIONS = (
     "run_pre_grad_passes",
@@ -81,9 +105,14 @@ def cache_off_patches() -> dict[str, dict[str, Any]]:
     ``force_disable_caches`` is avoided on purpose: it also rebuilds the C++ prelude (~15 s).
     """
     return {
-        "torch._inductor.config": {"fx_graph_cache": False, "fx_graph_remote_cache": False},
-        "torch._functorch.config": {"enable_autograd_cache": False},
+        INDUCTOR_CONFIG: {"fx_graph_cache": False, "fx_graph_remote_cache": False},
+        FUNCTORCH_CONFIG: {"enable_autograd_cache": False},
     }
+
+
+def caches_off() -> contextlib.AbstractContextManager[None]:
+    """Inductor's FX-graph cache and AOTAutograd's cache off for the block (``cache_off_patches``)."""
+    return config_patches(cache_off_patches())
 
 
 @contextlib.contextmanager
@@ -179,9 +208,20 @@ SIZEVAR_REWRITES = (
 
 
 def sizevars_class() -> type | None:
+    mod, _, name = SIZEVARS_CLASS.rpartition(".")
     with contextlib.suppress(Exception):
-        return module("torch._inductor.sizevars").SizeVarAllocator  # type: ignore[no-any-return]
+        return getattr(module(mod), name)  # type: ignore[no-any-return]
     return None
+
+
+def index_symbol(name: str) -> Any:
+    """A sympy symbol as inductor makes index variables (integer, non-negative)."""
+    return module("torch._inductor.utils").sympy_index_symbol(name)
+
+
+def sympy_subs(expr: Any, replacements: dict[Any, Any]) -> Any:
+    """Inductor's ``sympy_subs``: substitution that keeps its symbols' assumptions."""
+    return module("torch._inductor.utils").sympy_subs(expr, replacements)
 
 
 def shape_env_ranges(shape_env: Any) -> dict[Any, tuple[Any, Any]]:
@@ -253,12 +293,12 @@ def statically_true(shape_env: Any, cond: Any) -> bool:
 
 
 # ---------------------------------------------------------------------- below the FX graph
-# torch._inductor.config hook called with the scheduler nodes after fusion (list -> list).
+# Inductor config hook called with the scheduler nodes after fusion (list -> list).
 POST_FUSION_HOOK = "_post_fusion_custom_pass"
 
 
 def post_fusion_pass() -> Any:
-    return getattr(module("torch._inductor.config"), POST_FUSION_HOOK, None)
+    return getattr(inductor_config(), POST_FUSION_HOOK, None)
 
 
 def graph_buffers() -> list[Any]:
@@ -407,7 +447,7 @@ def decomposition_table(fallback_random: bool) -> dict[Any, Callable[..., Any]]:
     """The decompositions AOTAutograd applies in a compile with that ``fallback_random`` setting
     (inductor selects one of two tables by it)."""
     decomp = module("torch._inductor.decomposition")
-    with module("torch._inductor.config").patch(fallback_random=fallback_random):
+    with inductor_config().patch(fallback_random=fallback_random):
         return dict(decomp.select_decomp_table())
 
 
@@ -445,6 +485,13 @@ def run_as_reinplaced(node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
     if node.target is getattr(hop, "auto_functionalized_v2", None):
         return af.auto_functionalized_v2_dense(args[0], tuple(only), **kwargs)
     return NotImplemented
+
+
+def accuracy_same(ref: Any, res: Any, *, fp64_ref: Any = None, tol: float = 1e-4, equal_nan: bool = False) -> bool:
+    """Dynamo's ``same`` (``dynamo.utils.same``), the accuracy minifier's oracle: ``res`` matches
+    ``ref`` within ``tol``, judged against the float64 run ``fp64_ref`` where one is given."""
+    same = module("torch._dynamo.utils").same
+    return bool(same(ref, res, fp64_ref=fp64_ref, tol=tol, equal_nan=equal_nan))
 
 
 def compiler_bisector() -> Any:

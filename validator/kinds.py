@@ -30,7 +30,7 @@ class Stage(StrEnum):
 
 class StepKind(StrEnum):
     """What a step's before and after sides are; each kind is checked by its own module in
-    ``validator.pipeline.steps``."""
+    ``validator.localize.kinds``."""
 
     FX = "fx"  # both sides are GraphModules with the same signature
     AOT = "aot"  # Dynamo graph -> functionalized, decomposed aten graph

@@ -1,18 +1,9 @@
-"""Faults below the FX graph (lowering, fusion, codegen), each with its ground truth."""
+"""Faults below the FX graph (lowering, fusion, codegen), each with its ground truth:
+every ``@register``-ed class in this package."""
 
 from .._fault import COMPONENTS, Fault, FaultInfo
-from .fuse_across_mutation import FuseAcrossMutation
-from .remainder_as_fmod import RemainderAsFmod
-from .vec_minimum_swapped import VecMinimumSwapped
+from .._registry import discover_faults
 
-BELOW_FX_FAULTS: list[Fault] = [RemainderAsFmod(), FuseAcrossMutation(), VecMinimumSwapped()]
+BELOW_FX_FAULTS: list[Fault] = discover_faults(__name__)
 
-__all__ = [
-    "BELOW_FX_FAULTS",
-    "COMPONENTS",
-    "Fault",
-    "FaultInfo",
-    "FuseAcrossMutation",
-    "RemainderAsFmod",
-    "VecMinimumSwapped",
-]
+__all__ = ["BELOW_FX_FAULTS", "COMPONENTS", "Fault", "FaultInfo"]

@@ -18,6 +18,7 @@ import torch._inductor.config as inductor_config
 
 from .._base import Trigger
 from .._fault import Fault, FaultInfo
+from .._registry import register
 
 
 def _mutated(node: Any) -> set[str]:
@@ -32,6 +33,7 @@ def _reads(node: Any) -> set[str]:
     return {d.name for d in node.read_writes.reads}
 
 
+@register(order=2)
 class FuseAcrossMutation(Fault):
     info = FaultInfo(
         name="fuse_across_mutation",

@@ -8,19 +8,21 @@ bugs (FloorDiv / ModularIndexing with negative operands, e.g. pytorch/pytorch#12
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import FaultInfo, LoweringFault
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class RemainderAsFmod(Fault):
+@register(order=1)
+class RemainderAsFmod(LoweringFault):
     info = FaultInfo(
         name="remainder_as_fmod",
         component="lowering",
@@ -30,18 +32,9 @@ class RemainderAsFmod(Fault):
         description="lowers remainder(a, b) as fmod(a, b): wrong sign for negative operands",
     )
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import lowering
-
-        fmod = lowering.lowerings[aten.fmod.Tensor]
-
-        def faulty(*args: Any, **kwargs: Any) -> Any:
-            self.fired += 1
-            return fmod(*args, **kwargs)
-
-        with swapped(lowering.lowerings, {aten.remainder.Tensor: faulty, aten.remainder.Scalar: faulty}):
-            yield
+    def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
+        faulty = self.counted(lowering.lowerings[aten.fmod.Tensor])
+        return {aten.remainder.Tensor: faulty, aten.remainder.Scalar: faulty}
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

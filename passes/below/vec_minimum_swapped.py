@@ -15,8 +15,10 @@ import torch
 
 from .._base import Trigger
 from .._fault import Fault, FaultInfo
+from .._registry import register
 
 
+@register(order=3)
 class VecMinimumSwapped(Fault):
     info = FaultInfo(
         name="vec_minimum_swapped",

@@ -5,38 +5,23 @@ Broken decompositions (entries of inductor's decomposition table), a broken part
 ``fx_passes.post_grad.reinplace_inplaceable_ops``) and broken lowerings (entries of
 ``lowering.lowerings``). ``fault.info.stage`` / ``fault.info.step`` name the captured step a
 localizer must blame; partitioner faults need a training compile (``training=True``).
+COMPONENT_FAULTS is every ``@register``-ed class in this package.
 """
 
 from .._fault import COMPONENTS, Fault, FaultInfo
-from .addcmul_value_dropped import AddcmulValueDropped
-from .avg_pool_ceil_divisor import AvgPoolCeilDivisor
-from .batch_norm_weight_view import BatchNormWeightView
-from .clamp_min_nan_dropped import ClampMinNanDropped
-from .gelu_tanh_ignored import GeluTanhIgnored
-from .isin_scalar_shape import IsinScalarShape
-from .logit_eps_unclamped import LogitEpsUnclamped
-from .partition_drop_mutation import PartitionDropMutation
-from .partition_swap_saved import PartitionSwapSaved
-from .reinplace_live_input import ReinplaceLiveInput
-from .reinplace_overlapping_views import ReinplaceOverlappingViews
-from .std_mean_int_correction import StdMeanIntCorrection
+from .._registry import discover_faults
 
-DECOMPOSITION_FAULTS: list[Fault] = [
-    BatchNormWeightView(),
-    StdMeanIntCorrection(),
-    LogitEpsUnclamped(),
-    AddcmulValueDropped(),
-    GeluTanhIgnored(),
-    IsinScalarShape(),
-]
-PARTITIONER_FAULTS: list[Fault] = [PartitionSwapSaved(), PartitionDropMutation()]
-REINPLACE_FAULTS: list[Fault] = [ReinplaceLiveInput(), ReinplaceOverlappingViews()]
-LOWERING_FAULTS: list[Fault] = [AvgPoolCeilDivisor(), ClampMinNanDropped()]
+COMPONENT_FAULTS: list[Fault] = discover_faults(__name__)
 
-COMPONENT_FAULTS: list[Fault] = DECOMPOSITION_FAULTS + PARTITIONER_FAULTS + REINPLACE_FAULTS + LOWERING_FAULTS
 
-if len({f.name for f in COMPONENT_FAULTS}) != len(COMPONENT_FAULTS):
-    raise RuntimeError("duplicate fault names")
+def _of(component: str) -> list[Fault]:
+    return [f for f in COMPONENT_FAULTS if f.info.component == component]
+
+
+DECOMPOSITION_FAULTS = _of("decomposition")
+PARTITIONER_FAULTS = _of("partitioner")
+REINPLACE_FAULTS = _of("reinplace")
+LOWERING_FAULTS = _of("lowering")
 
 
 def needs_training(fault: Fault) -> bool:
@@ -51,19 +36,7 @@ __all__ = [
     "LOWERING_FAULTS",
     "PARTITIONER_FAULTS",
     "REINPLACE_FAULTS",
-    "AddcmulValueDropped",
-    "AvgPoolCeilDivisor",
-    "BatchNormWeightView",
-    "ClampMinNanDropped",
     "Fault",
     "FaultInfo",
-    "GeluTanhIgnored",
-    "IsinScalarShape",
-    "LogitEpsUnclamped",
-    "PartitionDropMutation",
-    "PartitionSwapSaved",
-    "ReinplaceLiveInput",
-    "ReinplaceOverlappingViews",
-    "StdMeanIntCorrection",
     "needs_training",
 ]

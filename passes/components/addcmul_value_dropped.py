@@ -8,20 +8,19 @@ puts a decomposition back for ``aten.addcmul.default`` that computes ``x + a * b
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class AddcmulValueDropped(Fault):
+@register(order=4)
+class AddcmulValueDropped(DecompositionFault):
     info = FaultInfo(
         name="addcmul_value_dropped",
         component="decomposition",
@@ -30,19 +29,15 @@ class AddcmulValueDropped(Fault):
         guilty="aten.addcmul",
         description="addcmul(x, a, b, value=v) decomposed as x + a * b (value ignored)",
     )
+    ops = (aten.addcmul.default,)
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         def faulty(x: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor, *, value: Any = 1) -> Any:
             if value != 1:
                 self.fired += 1
             return x + t1 * t2
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, aten.addcmul.default):
-            yield
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

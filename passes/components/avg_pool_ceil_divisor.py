@@ -10,20 +10,22 @@ ceil-mode edge is wrong.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import FaultInfo, LoweringFault
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class AvgPoolCeilDivisor(Fault):
+@register(order=11)
+class AvgPoolCeilDivisor(LoweringFault):
     info = FaultInfo(
         name="avg_pool_ceil_divisor",
         component="lowering",
@@ -33,10 +35,7 @@ class AvgPoolCeilDivisor(Fault):
         description="avg_pool2d(ceil_mode=True) divides the overhanging last window by kH*kW, not its clipped size",
     )
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import lowering
-
+    def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         real = lowering.lowerings[aten.avg_pool2d.default]
 
         def faulty(
@@ -53,8 +52,7 @@ class AvgPoolCeilDivisor(Fault):
                 divisor_override = math.prod(lowering.pad_listlike(kernel_size, 2))
             return real(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
-        with swapped(lowering.lowerings, {aten.avg_pool2d.default: faulty}):
-            yield
+        return {aten.avg_pool2d.default: faulty}
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -14,15 +14,13 @@ check whenever batch size equals the channel count, so only the values are wrong
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
@@ -34,7 +32,8 @@ _BATCH_NORMS = (
 )
 
 
-class BatchNormWeightView(Fault):
+@register(order=1)
+class BatchNormWeightView(DecompositionFault):
     info = FaultInfo(
         name="batch_norm_weight_view",
         component="decomposition",
@@ -43,8 +42,9 @@ class BatchNormWeightView(Fault):
         guilty="aten._native_batch_norm_legit_no_training",
         description="inference batch norm applies weight/bias along dim 0 (batch) instead of dim 1 (channels)",
     )
+    ops = _BATCH_NORMS
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         assert real is not None, "inductor has no batch-norm decomposition"
 
         def faulty(input: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, *rest: Any) -> Any:
@@ -61,11 +61,6 @@ class BatchNormWeightView(Fault):
             return (out, *outs[1:])
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, *_BATCH_NORMS):
-            yield
 
     def trigger(self) -> Trigger:
         g = torch.Generator().manual_seed(0)

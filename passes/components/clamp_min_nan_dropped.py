@@ -8,19 +8,21 @@ returning ``m`` (0 for relu) where ``x`` is NaN. Only inputs with NaN show it.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import FaultInfo, LoweringFault
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class ClampMinNanDropped(Fault):
+@register(order=12)
+class ClampMinNanDropped(LoweringFault):
     info = FaultInfo(
         name="clamp_min_nan_dropped",
         component="lowering",
@@ -30,9 +32,7 @@ class ClampMinNanDropped(Fault):
         description="clamp_min(x, m) / relu(x) lowered as where(x > m, x, m): NaN becomes m",
     )
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import lowering
+    def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         from torch._inductor.virtualized import ops
 
         def select_max(a: Any, b: Any) -> Any:
@@ -48,8 +48,7 @@ class ClampMinNanDropped(Fault):
             self.fired += 1
             return pointwise(x, 0)
 
-        with swapped(lowering.lowerings, {aten.clamp_min.default: clamp_min, aten.relu.default: relu}):
-            yield
+        return {aten.clamp_min.default: clamp_min, aten.relu.default: relu}
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -6,20 +6,19 @@ by up to about 5e-4 (near |x| = 2), far above float32 tolerance, so the keyword 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class GeluTanhIgnored(Fault):
+@register(order=5)
+class GeluTanhIgnored(DecompositionFault):
     info = FaultInfo(
         name="gelu_tanh_ignored",
         component="decomposition",
@@ -28,8 +27,9 @@ class GeluTanhIgnored(Fault):
         guilty="aten.gelu",
         description='gelu(x, approximate="tanh") decomposed as the exact erf gelu',
     )
+    ops = (aten.gelu.default,)
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         assert real is not None, "inductor has no gelu decomposition"
 
         def faulty(x: torch.Tensor, approximate: str = "none") -> Any:
@@ -39,11 +39,6 @@ class GeluTanhIgnored(Fault):
             return real(x, approximate=approximate)
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, aten.gelu.default):
-            yield
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

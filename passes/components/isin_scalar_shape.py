@@ -8,20 +8,19 @@ the real tensor-tensor decomposition: the values are right, the output shape is 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class IsinScalarShape(Fault):
+@register(order=6)
+class IsinScalarShape(DecompositionFault):
     info = FaultInfo(
         name="isin_scalar_shape",
         component="decomposition",
@@ -30,8 +29,9 @@ class IsinScalarShape(Fault):
         guilty="aten.isin",
         description="isin(scalar, t) decomposed with the scalar as a [1] tensor: output shape [1], not []",
     )
+    ops = (aten.isin.Scalar_Tensor,)
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         assert real is not None, "inductor has no isin decomposition"
 
         def faulty(
@@ -42,11 +42,6 @@ class IsinScalarShape(Fault):
             return real(as_tensor, test_elements, assume_unique=assume_unique, invert=invert)
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, aten.isin.Scalar_Tensor):
-            yield
 
     def trigger(self) -> Trigger:
         def fn(t: torch.Tensor) -> torch.Tensor:

@@ -8,20 +8,19 @@ infinities instead of finite values) are wrong.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class LogitEpsUnclamped(Fault):
+@register(order=3)
+class LogitEpsUnclamped(DecompositionFault):
     info = FaultInfo(
         name="logit_eps_unclamped",
         component="decomposition",
@@ -30,8 +29,9 @@ class LogitEpsUnclamped(Fault):
         guilty="aten.logit",
         description="logit(x, eps) decomposed without clamping x to [eps, 1 - eps]",
     )
+    ops = (aten.logit.default,)
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         assert real is not None, "inductor has no logit decomposition"
 
         def faulty(x: torch.Tensor, eps: float | None = None) -> Any:
@@ -41,11 +41,6 @@ class LogitEpsUnclamped(Fault):
             return torch.log(x / (1 - x))  # the clamp to [eps, 1 - eps] is missing
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, aten.logit.default):
-            yield
 
     def trigger(self) -> Trigger:
         def fn(p: torch.Tensor) -> torch.Tensor:

@@ -10,14 +10,11 @@ value), but the caller's buffer is never updated.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import CorruptingPartitioner, partitioner_installed
+from .._fault import FaultInfo, PartitionerFault
+from .._registry import register
 
 aten = torch.ops.aten
 
@@ -32,7 +29,8 @@ def drop_input_copy(fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
     return 0
 
 
-class PartitionDropMutation(Fault):
+@register(order=8)
+class PartitionDropMutation(PartitionerFault):
     info = FaultInfo(
         name="partition_drop_mutation",
         component="partitioner",
@@ -42,13 +40,8 @@ class PartitionDropMutation(Fault):
         description="the forward graph drops the copy_ that writes a mutated buffer back into its input",
     )
 
-    def _fire(self, n: int) -> None:
-        self.fired += n
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with partitioner_installed(CorruptingPartitioner(drop_input_copy, self._fire)):
-            yield
+    def corrupt(self, fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
+        return drop_input_copy(fw, bw)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, running: torch.Tensor) -> torch.Tensor:

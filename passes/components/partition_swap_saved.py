@@ -12,14 +12,11 @@ mutation is involved.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import CorruptingPartitioner, partitioner_installed
+from .._fault import FaultInfo, PartitionerFault
+from .._registry import register
 
 
 def _key(node: torch.fx.Node) -> tuple[object, ...] | None:
@@ -48,7 +45,8 @@ def swap_two_saved(fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
     return 0
 
 
-class PartitionSwapSaved(Fault):
+@register(order=7)
+class PartitionSwapSaved(PartitionerFault):
     info = FaultInfo(
         name="partition_swap_saved",
         component="partitioner",
@@ -58,13 +56,8 @@ class PartitionSwapSaved(Fault):
         description="the backward graph reads two same-shaped saved activations in each other's place",
     )
 
-    def _fire(self, n: int) -> None:
-        self.fired += n
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with partitioner_installed(CorruptingPartitioner(swap_two_saved, self._fire)):
-            yield
+    def corrupt(self, fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
+        return swap_two_saved(fw, bw)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -11,14 +11,11 @@ new value, and the caller's tensor is overwritten.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import reinplace_wrapped
+from .._fault import FaultInfo, ReinplaceFault
+from .._registry import register
 
 aten = torch.ops.aten
 
@@ -58,7 +55,8 @@ def reinplace_live_input(graph: torch.fx.Graph) -> int:
     return 0
 
 
-class ReinplaceLiveInput(Fault):
+@register(order=9)
+class ReinplaceLiveInput(ReinplaceFault):
     info = FaultInfo(
         name="reinplace_live_input",
         component="reinplace",
@@ -68,13 +66,8 @@ class ReinplaceLiveInput(Fault):
         description="add(x, y) on a graph input x read later is reinplaced as x.add_(y)",
     )
 
-    def _fire(self, n: int) -> None:
-        self.fired += n
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with reinplace_wrapped(reinplace_live_input, self._fire):
-            yield
+    def reinplace(self, graph: torch.fx.Graph) -> int:
+        return reinplace_live_input(graph)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

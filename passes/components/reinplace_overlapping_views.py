@@ -12,15 +12,13 @@ disjoint from ``[..., 0::2]``, though it contains every even index from 2 on.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import reinplace_wrapped
+from .._fault import FaultInfo, ReinplaceFault
+from .._registry import register
 
 aten = torch.ops.aten
 
@@ -76,7 +74,8 @@ def reinplace_overlapping_scatter(graph: torch.fx.Graph) -> int:
     return done
 
 
-class ReinplaceOverlappingViews(Fault):
+@register(order=10)
+class ReinplaceOverlappingViews(ReinplaceFault):
     info = FaultInfo(
         name="reinplace_overlapping_views",
         component="reinplace",
@@ -86,13 +85,8 @@ class ReinplaceOverlappingViews(Fault):
         description="slice_scatter into [..., 0::2] reinplaced although a later read of [..., 1:] overlaps it",
     )
 
-    def _fire(self, n: int) -> None:
-        self.fired += n
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with reinplace_wrapped(reinplace_overlapping_scatter, self._fire):
-            yield
+    def reinplace(self, graph: torch.fx.Graph) -> int:
+        return reinplace_overlapping_scatter(graph)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,20 +9,19 @@ its decomposition table), but ``std_mean.correction`` and ``std.correction`` are
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo
-from ._swap import decompositions_swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class StdMeanIntCorrection(Fault):
+@register(order=2)
+class StdMeanIntCorrection(DecompositionFault):
     info = FaultInfo(
         name="std_mean_int_correction",
         component="decomposition",
@@ -31,8 +30,9 @@ class StdMeanIntCorrection(Fault):
         guilty="aten.std_mean",
         description="std_mean/std decomposition truncates a fractional correction to int (0.5 -> 0)",
     )
+    ops = (aten.std_mean.correction, aten.std.correction)
 
-    def _make(self, real: Callable[..., Any] | None) -> Callable[..., Any]:
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         assert real is not None, "inductor has no std/std_mean decomposition"
 
         def faulty(*args: Any, **kwargs: Any) -> Any:
@@ -43,11 +43,6 @@ class StdMeanIntCorrection(Fault):
             return real(*args, **kwargs)
 
         return faulty
-
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        with decompositions_swapped(self._make, aten.std_mean.correction, aten.std.correction):
-            yield
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

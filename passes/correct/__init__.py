@@ -1,8 +1,8 @@
-"""Semantics-preserving passes (the control group)."""
+"""Semantics-preserving passes (the control group): every ``@register``-ed class in this package."""
 
-from .div_pow2_to_mul import DivPow2ToMul
-from .fold_mul_one import FoldMulOne
-from .fuse_permutes import FusePermutes
-from .mul_two_to_add import MulTwoToAdd
+from .._base import GraphPass
+from .._registry import discover_passes
 
-__all__ = ["DivPow2ToMul", "FoldMulOne", "FusePermutes", "MulTwoToAdd"]
+CORRECT_PASSES: list[GraphPass] = discover_passes(__name__)
+
+__all__ = ["CORRECT_PASSES"]

@@ -9,44 +9,40 @@ from __future__ import annotations
 import operator
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import erase_if_unused, fake, method_calls, new_call, power_of_two_exponent
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import binary_args, power_of_two_exponent
+from .._registry import register
 
 # float32 and float64 only: 2**-k is a normal number of either for |k| <= 64.
 _DTYPES = (torch.float32, torch.float64)
 
 
-class DivPow2ToMul(GraphPass):
+@register(order=4)
+class DivPow2ToMul(NodeRewrite):
     info = PassInfo(
         name="div_pow2_to_mul",
         hook="pre_grad_custom_pass",
-        faulty=False,
-        issue=None,
-        bug_class=None,
         guilty_targets=("aten.mul.Tensor",),
         description="Replace true division by a power-of-two constant with multiplication by its reciprocal.",
     )
+    targets = (operator.truediv, torch.div)
+    methods = ("div",)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        nodes = [n for n in graph.nodes if n.op == "call_function" and n.target in (operator.truediv, torch.div)]
-        nodes += method_calls(graph, "div")
-        done: list[torch.fx.Node] = []
-        for node in nodes:
-            # torch.div(x, c, rounding_mode=...) is floor/trunc division: leave it alone.
-            if len(node.args) != 2 or node.kwargs:
-                continue
-            x, c = node.args
-            fx_ = fake(x)
-            k = power_of_two_exponent(c)
-            if fx_ is None or fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
-                continue
-            with graph.inserting_before(node):
-                mul = new_call(graph, operator.mul, (x, 1.0 / c), like=node, creator=self.name)  # type: ignore[operator]
-            node.replace_all_uses_with(mul)
-            done.append(node)
-        erase_if_unused(graph, done)
-        return len(done)
+    def replace(self, node: Node) -> Node | None:
+        # torch.div(x, c, rounding_mode=...) is floor/trunc division: leave it alone.
+        args = binary_args(node)
+        if args is None:
+            return None
+        x, c = args
+        fx_ = fake_tensor(x)
+        k = power_of_two_exponent(c)
+        if fx_ is None or fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
+            return None
+        return self.emit(node, operator.mul, (x, 1.0 / c))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, aten, calls, int_list, new_call
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aliases_input_if_replaced, aten, int_list
+from .._registry import register
 
 
 def compose(p: list[int], q: list[int]) -> list[int]:
@@ -15,42 +17,28 @@ def compose(p: list[int], q: list[int]) -> list[int]:
     return [p[d % n] for d in q]
 
 
-class FusePermutes(GraphPass):
+@register(order=3)
+class FusePermutes(NodeRewrite):
     info = PassInfo(
         name="fuse_permutes",
         hook="post_grad_custom_pre_pass",
-        faulty=False,
-        issue=None,
-        bug_class=None,
         guilty_targets=("aten.permute.default",),
         description="Fuse two consecutive aten.permute into one (drop both if they cancel).",
     )
+    targets = (aten.permute.default,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for outer in calls(graph, aten.permute.default):
-            inner = outer.args[0]
-            if not (
-                isinstance(inner, torch.fx.Node)
-                and inner.op == "call_function"
-                and inner.target is aten.permute.default
-            ):
-                continue
-            x = inner.args[0]
-            p, q = int_list(inner.args[1]), int_list(outer.args[1])
-            if not isinstance(x, torch.fx.Node) or p is None or q is None:
-                continue
-            dims = compose(p, q)
-            if dims == list(range(len(dims))):
-                if aliases_input_if_replaced(outer, x):
-                    continue
-                outer.replace_all_uses_with(x)
-            else:
-                with graph.inserting_before(outer):
-                    fused = new_call(graph, aten.permute.default, (x, dims), like=outer, creator=self.name)
-                outer.replace_all_uses_with(fused)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        inner = node.args[0]
+        if not (isinstance(inner, Node) and inner.op == "call_function" and inner.target is aten.permute.default):
+            return None
+        x = inner.args[0]
+        p, q = int_list(inner.args[1]), int_list(node.args[1])
+        if not isinstance(x, Node) or p is None or q is None:
+            return None
+        dims = compose(p, q)
+        if dims != list(range(len(dims))):
+            return self.emit(node, aten.permute.default, (x, dims))
+        return None if aliases_input_if_replaced(node, x) else x
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -3,38 +3,32 @@
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, is_number_equal, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, other_operand
+from .._registry import register
 
 
-class MulTwoToAdd(GraphPass):
+@register(order=1)
+class MulTwoToAdd(NodeRewrite):
     info = PassInfo(
         name="mul_two_to_add",
         hook="post_grad_custom_post_pass",
-        faulty=False,
-        issue=None,
-        bug_class=None,
         guilty_targets=("aten.add.Tensor",),
         description="Strength reduction aten.mul(x, 2) -> aten.add(x, x) when no type promotion happens.",
     )
+    targets = (aten.mul.Tensor,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.mul.Tensor):
-            if len(node.args) != 2 or node.kwargs:
-                continue
-            a, b = node.args
-            x = a if is_number_equal(b, 2) else b if is_number_equal(a, 2) else None
-            fx_, fout = fake(x), fake(node)
-            # Only when x already has the result dtype: `bool * 2` or `int * 2.0` promote.
-            if fx_ is None or fout is None or fx_.dtype != fout.dtype or fx_.shape != fout.shape:
-                continue
-            with graph.inserting_before(node):
-                add = new_call(graph, aten.add.Tensor, (x, x), like=node, creator=self.name)
-            node.replace_all_uses_with(add)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        x = other_operand(node, 2)
+        fx_, fout = fake_tensor(x), fake_tensor(node)
+        # Only when x already has the result dtype: `bool * 2` or `int * 2.0` promote.
+        if fx_ is None or fout is None or fx_.dtype != fout.dtype or fx_.shape != fout.shape:
+            return None
+        return self.emit(node, aten.add.Tensor, (x, x))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -7,18 +7,15 @@ flipping 1/v from +inf to -inf). Sound versions: x - 0.0 -> x and x + (-0.0) -> 
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import (
-    aliases_input_if_replaced,
-    aten,
-    calls,
-    is_number_equal,
-    same_shape_dtype,
-)
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aliases_input_if_replaced, aten, is_number_equal, same_shape_dtype
+from .._registry import register
 
 
-class AddZeroSigned(GraphPass):
+@register(order=2)
+class AddZeroSigned(NodeRewrite):
     info = PassInfo(
         name="add_zero_signed",
         hook="post_grad_custom_pre_pass",
@@ -28,27 +25,22 @@ class AddZeroSigned(GraphPass):
         guilty_targets=("aten.add.Tensor",),
         description="Removes aten.add(x, 0.0) as an identity; -0.0 inputs stay -0.0 instead of becoming +0.0.",
     )
+    targets = (aten.add.Tensor, aten.sub.Tensor)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.add.Tensor, aten.sub.Tensor):
-            if len(node.args) != 2 or node.kwargs.get("alpha", 1) != 1:
-                continue
-            a, b = node.args
-            # BUG: treats any zero as the additive identity; only -0.0 is one for add.
-            if node.target is aten.add.Tensor and is_number_equal(a, 0):
-                x = b
-            elif is_number_equal(b, 0):
-                x = a
-            else:
-                continue
-            if not isinstance(x, torch.fx.Node) or not same_shape_dtype(x, node):
-                continue
-            if aliases_input_if_replaced(node, x):
-                continue
-            node.replace_all_uses_with(x)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        if len(node.args) != 2 or node.kwargs.get("alpha", 1) != 1:
+            return None
+        a, b = node.args
+        # BUG: treats any zero as the additive identity; only -0.0 is one for add.
+        if node.target is aten.add.Tensor and is_number_equal(a, 0):
+            x = b
+        elif is_number_equal(b, 0):
+            x = a
+        else:
+            return None
+        if not isinstance(x, Node) or not same_shape_dtype(x, node) or aliases_input_if_replaced(node, x):
+            return None
+        return x
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -9,12 +9,17 @@ rewrite it is x + x @ x.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, same_shape_dtype
+from .._registry import register
 
 
-class AddmmZeroBeta(GraphPass):
+@register(order=12)
+class AddmmZeroBeta(NodeRewrite):
     info = PassInfo(
         name="addmm_zero_beta",
         hook="post_grad_custom_pre_pass",
@@ -27,28 +32,18 @@ class AddmmZeroBeta(GraphPass):
             " ignoring beta and alpha."
         ),
     )
+    targets = (aten.addmm.default,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.addmm.default):
-            if len(node.args) != 3 or not any(u.target is aten.cat.default for u in node.users):
-                continue
-            inp, a, b = node.args
-            out = fake(node)
-            if out is None or not all(isinstance(t, torch.fx.Node) for t in (inp, a, b)):
-                continue
-            with graph.inserting_before(node):
-                mm = new_call(graph, aten.mm.default, (a, b), like=node, creator=self.name)
-                # BUG: the sound rewrite is beta * inp + alpha * mm; node.kwargs are ignored.
-                add = new_call(graph, aten.add.Tensor, (inp, mm), like=node, creator=self.name)
-            res = fake(add)
-            if res is None or res.shape != out.shape or res.dtype != out.dtype:
-                graph.erase_node(add)
-                graph.erase_node(mm)
-                continue
-            node.replace_all_uses_with(add)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        if len(node.args) != 3 or not any(u.target is aten.cat.default for u in node.users):
+            return None
+        inp, a, b = node.args
+        if fake_tensor(node) is None or not all(isinstance(t, Node) for t in (inp, a, b)):
+            return None
+        mm = self.emit(node, aten.mm.default, (a, b))
+        # BUG: the sound rewrite is beta * inp + alpha * mm; node.kwargs are ignored.
+        add = self.emit(node, aten.add.Tensor, (inp, mm))
+        return self.keep_if(same_shape_dtype(add, node), add, mm)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -10,12 +10,17 @@ windows, silently.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, new_call, normalize_dim
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, normalize_dim, same_shape
+from .._registry import register
 
 
-class CatSliceOffByOne(GraphPass):
+@register(order=16)
+class CatSliceOffByOne(NodeRewrite):
     info = PassInfo(
         name="cat_slice_off_by_one",
         hook="post_grad_custom_pre_pass",
@@ -27,58 +32,50 @@ class CatSliceOffByOne(GraphPass):
             "Reads a slice of an aten.cat from the cat input it falls in, with the input's offset off by one."
         ),
     )
+    targets = (aten.slice.Tensor,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.slice.Tensor):
-            cat = node.args[0]
-            if not (isinstance(cat, torch.fx.Node) and cat.target is aten.cat.default):
-                continue
-            pieces = cat.args[0]
-            cat_dim = cat.args[1] if len(cat.args) > 1 else cat.kwargs.get("dim", 0)
-            rest = list(node.args[1:])
-            dim = rest[0] if rest else 0
-            start = rest[1] if len(rest) > 1 and rest[1] is not None else 0
-            end = rest[2] if len(rest) > 2 else None
-            step = rest[3] if len(rest) > 3 else 1
-            fc = fake(cat)
-            if fc is None or not isinstance(pieces, (list, tuple)) or step != 1:
-                continue
-            if not all(isinstance(v, int) for v in (cat_dim, dim, start)) or not isinstance(end, (int, type(None))):
-                continue
-            rank = fc.dim()
-            if normalize_dim(cat_dim, rank) != normalize_dim(dim, rank) or start < 0:  # type: ignore[arg-type, operator]
-                continue
-            d = normalize_dim(dim, rank)  # type: ignore[arg-type]
-            total = int(fc.shape[d])
-            stop = total if end is None else min(end, total)
-            sizes = [fake(p) for p in pieces]
-            if any(s is None for s in sizes):
-                continue
-            lo, found = 0, None
-            for piece, f in zip(pieces, sizes, strict=True):
-                size = int(f.shape[d])  # type: ignore[union-attr]
-                if lo <= start and stop <= lo + size and start < stop:  # type: ignore[operator]
-                    found = piece, lo, size
-                    break
-                lo += size
-            if found is None:
-                continue
-            piece, lo, size = found
-            # BUG: the piece starts at `lo`; `lo - 1` is the index of the element before it.
-            off = lo - 1
-            new_start, new_stop = start - off, stop - off  # type: ignore[operator]
-            if new_stop > size:
-                continue  # the author's guard: the window must stay inside the piece
-            with graph.inserting_before(node):
-                new = new_call(graph, aten.slice.Tensor, (piece, d, new_start, new_stop), like=node, creator=self.name)
-            fn_, fo = fake(new), fake(node)
-            if fn_ is None or fo is None or fn_.shape != fo.shape:
-                graph.erase_node(new)
-                continue
-            node.replace_all_uses_with(new)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        cat = node.args[0]
+        if not (isinstance(cat, Node) and cat.target is aten.cat.default):
+            return None
+        pieces = cat.args[0]
+        cat_dim = cat.args[1] if len(cat.args) > 1 else cat.kwargs.get("dim", 0)
+        rest = list(node.args[1:])
+        dim = rest[0] if rest else 0
+        start = rest[1] if len(rest) > 1 and rest[1] is not None else 0
+        end = rest[2] if len(rest) > 2 else None
+        step = rest[3] if len(rest) > 3 else 1
+        fc = fake_tensor(cat)
+        if fc is None or not isinstance(pieces, (list, tuple)) or step != 1:
+            return None
+        if not all(isinstance(v, int) for v in (cat_dim, dim, start)) or not isinstance(end, (int, type(None))):
+            return None
+        rank = fc.dim()
+        if normalize_dim(cat_dim, rank) != normalize_dim(dim, rank) or start < 0:  # type: ignore[arg-type, operator]
+            return None
+        d = normalize_dim(dim, rank)  # type: ignore[arg-type]
+        total = int(fc.shape[d])
+        stop = total if end is None else min(end, total)
+        sizes = [fake_tensor(p) for p in pieces]
+        if any(s is None for s in sizes):
+            return None
+        lo, found = 0, None
+        for piece, f in zip(pieces, sizes, strict=True):
+            size = int(f.shape[d])  # type: ignore[union-attr]
+            if lo <= start and stop <= lo + size and start < stop:  # type: ignore[operator]
+                found = piece, lo, size
+                break
+            lo += size
+        if found is None:
+            return None
+        piece, lo, size = found
+        # BUG: the piece starts at `lo`; `lo - 1` is the index of the element before it.
+        off = lo - 1
+        new_start, new_stop = start - off, stop - off  # type: ignore[operator]
+        if new_stop > size:
+            return None  # the author's guard: the window must stay inside the piece
+        new = self.emit(node, aten.slice.Tensor, (piece, d, new_start, new_stop))
+        return self.keep_if(same_shape(new, node), new)
 
     def trigger(self) -> Trigger:
         def fn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -7,12 +7,15 @@ sound only for integer division guarded against zero, never for floating x).
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, replace_with_full
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, binary_args
+from .._registry import register
 
 
-class DivSelfToOne(GraphPass):
+@register(order=19)
+class DivSelfToOne(NodeRewrite):
     info = PassInfo(
         name="div_self_to_one",
         hook="post_grad_custom_post_pass",
@@ -22,15 +25,14 @@ class DivSelfToOne(GraphPass):
         guilty_targets=("aten.full.default",),
         description="Folds aten.div(x, x) to aten.full(shape, 1); 0/0, NaN/NaN and Inf/Inf give 1 instead of NaN.",
     )
+    targets = (aten.div.Tensor,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.div.Tensor):
-            if len(node.args) != 2 or node.kwargs or node.args[0] is not node.args[1]:
-                continue
-            # BUG: x / x is 1 only for finite, non-zero x.
-            count += replace_with_full(graph, node, 1, self.name)
-        return count
+    def replace(self, node: Node) -> Node | None:
+        args = binary_args(node)
+        if args is None or args[0] is not args[1]:
+            return None
+        # BUG: x / x is 1 only for finite, non-zero x.
+        return self.full(node, 1)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -8,12 +8,17 @@ is that c is a power of two (see the correct pass div_pow2_to_mul).
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, is_number, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, binary_args, is_number
+from .._registry import register
 
 
-class DivToReciprocalMul(GraphPass):
+@register(order=9)
+class DivToReciprocalMul(NodeRewrite):
     info = PassInfo(
         name="div_to_reciprocal_mul",
         hook="post_grad_custom_pre_pass",
@@ -23,22 +28,18 @@ class DivToReciprocalMul(GraphPass):
         guilty_targets=("aten.mul.Tensor",),
         description="Rewrites aten.div(x, c) into aten.mul(x, 1/c) for any scalar c, not only powers of two.",
     )
+    targets = (aten.div.Tensor,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.div.Tensor):
-            if len(node.args) != 2 or node.kwargs:
-                continue
-            x, c = node.args
-            fx_ = fake(x)
-            # BUG: missing "c is a power of two" (power_of_two_exponent(c) is not None).
-            if fx_ is None or not fx_.is_floating_point() or not is_number(c) or c == 0:
-                continue
-            with graph.inserting_before(node):
-                mul = new_call(graph, aten.mul.Tensor, (x, 1.0 / c), like=node, creator=self.name)  # type: ignore[operator]
-            node.replace_all_uses_with(mul)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        args = binary_args(node)
+        if args is None:
+            return None
+        x, c = args
+        fx_ = fake_tensor(x)
+        # BUG: missing "c is a power of two" (power_of_two_exponent(c) is not None).
+        if fx_ is None or not fx_.is_floating_point() or not is_number(c) or c == 0:
+            return None
+        return self.emit(node, aten.mul.Tensor, (x, 1.0 / c))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

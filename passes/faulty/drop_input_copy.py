@@ -11,9 +11,11 @@ from __future__ import annotations
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls
+from .._fx import aten, calls, erase_where
+from .._registry import register
 
 
+@register(order=8)
 class DropInputCopy(GraphPass):
     info = PassInfo(
         name="drop_input_copy",
@@ -28,13 +30,8 @@ class DropInputCopy(GraphPass):
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.copy_.default):
-            # BUG: "no users" is taken as "dead"; copy_ into a placeholder is observable.
-            if not node.users:
-                graph.erase_node(node)
-                count += 1
-        return count
+        # BUG: "no users" is taken as "dead"; copy_ into a placeholder is observable.
+        return erase_where(calls(graph, aten.copy_.default), lambda node: not node.users)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

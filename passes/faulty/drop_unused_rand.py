@@ -14,6 +14,8 @@ import torch
 import torch._inductor.config as inductor_config
 
 from .._base import GraphPass, PassInfo, Trigger
+from .._fx import erase_where
+from .._registry import register
 
 
 def _is_random(node: torch.fx.Node) -> bool:
@@ -25,6 +27,7 @@ def _is_random(node: torch.fx.Node) -> bool:
     )
 
 
+@register(order=15)
 class DropUnusedRand(GraphPass):
     info = PassInfo(
         name="drop_unused_rand",
@@ -40,13 +43,8 @@ class DropUnusedRand(GraphPass):
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in list(graph.nodes):
-            # BUG: an unused random op is not dead: it advances the generator's state.
-            if _is_random(node) and not node.users:
-                graph.erase_node(node)
-                count += 1
-        return count
+        # BUG: an unused random op is not dead: it advances the generator's state.
+        return erase_where(list(graph.nodes), lambda node: _is_random(node) and not node.users)
 
     def trigger(self) -> Trigger:
         def draw(x: torch.Tensor) -> torch.Tensor:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import torch
 
 from .._base import GraphPass, PassInfo, Trigger
+from .._fx import erase_where
+from .._registry import register
 
 
+@register(order=14)
 class FoldSideEffect(GraphPass):
     info = PassInfo(
         name="fold_side_effect",
@@ -28,14 +31,9 @@ class FoldSideEffect(GraphPass):
     )
 
     def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
         # Reverse order: erasing a node can leave its inputs without users in turn.
-        for node in reversed(list(graph.nodes)):
-            # BUG: missing `and not node.is_impure()`.
-            if node.op == "call_function" and not node.users:
-                graph.erase_node(node)
-                count += 1
-        return count
+        # BUG: missing `and not node.is_impure()`.
+        return erase_where(reversed(list(graph.nodes)), lambda node: node.op == "call_function" and not node.users)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -8,12 +8,15 @@ places; with a repeated index, accumulation sums the values while a plain put ke
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, new_call
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten
+from .._registry import register
 
 
-class IndexPutDropAccumulate(GraphPass):
+@register(order=21)
+class IndexPutDropAccumulate(NodeRewrite):
     info = PassInfo(
         name="index_put_drop_accumulate",
         hook="post_grad_custom_pre_pass",
@@ -23,20 +26,15 @@ class IndexPutDropAccumulate(GraphPass):
         guilty_targets=("aten.index_put.default",),
         description="Rebuilds aten.index_put(..., accumulate=True) with accumulate=False.",
     )
+    targets = (aten.index_put.default,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.index_put.default):
-            accumulate = node.args[3] if len(node.args) > 3 else node.kwargs.get("accumulate", False)
-            if accumulate is not True:
-                continue
-            x, indices, values = node.args[:3]
-            with graph.inserting_before(node):
-                # BUG: accumulate=True is not carried over.
-                new = new_call(graph, aten.index_put.default, (x, indices, values, False), like=node, creator=self.name)
-            node.replace_all_uses_with(new)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        accumulate = node.args[3] if len(node.args) > 3 else node.kwargs.get("accumulate", False)
+        if accumulate is not True:
+            return None
+        x, indices, values = node.args[:3]
+        # BUG: accumulate=True is not carried over.
+        return self.emit(node, aten.index_put.default, (x, indices, values, False))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, i: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

@@ -9,12 +9,16 @@ them, so stack([v[1], v[0]], d) or stack([v[0], v[0]], d) also becomes x.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, erase_if_unused, fake, getitem_pieces, normalize_dim, same_shape_dtype
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aliases_input_if_replaced, getitem_pieces, normalize_dim, same_shape_dtype
+from .._registry import register
 
 
-def _unbind_dim(node: torch.fx.Node) -> int | None:
+def _unbind_dim(node: Node) -> int | None:
     """The dim of a torch-IR unbind (torch.unbind or Tensor.unbind), if plain."""
     is_unbind = (node.op == "call_function" and node.target is torch.unbind) or (
         node.op == "call_method" and node.target == "unbind"
@@ -25,7 +29,8 @@ def _unbind_dim(node: torch.fx.Node) -> int | None:
     return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
 
 
-class MergeUnbindStack(GraphPass):
+@register(order=11)
+class MergeUnbindStack(NodeRewrite):
     info = PassInfo(
         name="merge_unbind_stack",
         hook="pre_grad_custom_pass",
@@ -38,36 +43,31 @@ class MergeUnbindStack(GraphPass):
             " matches, ignoring which pieces are stacked and in what order."
         ),
     )
+    targets = (torch.stack,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        dead: list[torch.fx.Node] = []
-        for stack in [n for n in graph.nodes if n.op == "call_function" and n.target is torch.stack]:
-            joined = getitem_pieces(stack)
-            if joined is None:
-                continue
-            pieces, stack_dim, unbind = joined
-            unbind_dim = _unbind_dim(unbind)
-            x = unbind.args[0]
-            fx_ = fake(x)
-            if unbind_dim is None or fx_ is None or not isinstance(x, torch.fx.Node):
-                continue
-            rank = fx_.dim()
-            # stack's result has the rank of x again, so both dims normalise against it.
-            d = normalize_dim(unbind_dim, rank)
-            if d != normalize_dim(stack_dim, rank):
-                continue
-            # BUG: only the number of pieces is checked; the sound check is
-            # `[p.args[1] for p in pieces] == list(range(fx_.shape[d]))`.
-            if len(pieces) != fx_.shape[d]:
-                continue
-            if not same_shape_dtype(x, stack) or aliases_input_if_replaced(stack, x):
-                continue
-            stack.replace_all_uses_with(x)
-            dead += [stack, *pieces, unbind]  # type: ignore[list-item]
-            count += 1
-        erase_if_unused(graph, dead)
-        return count
+    def replace(self, node: Node) -> Node | None:
+        joined = getitem_pieces(node)
+        if joined is None:
+            return None
+        pieces, stack_dim, unbind = joined
+        unbind_dim = _unbind_dim(unbind)
+        x = unbind.args[0]
+        fx_ = fake_tensor(x)
+        if unbind_dim is None or fx_ is None or not isinstance(x, Node):
+            return None
+        rank = fx_.dim()
+        # stack's result has the rank of x again, so both dims normalise against it.
+        d = normalize_dim(unbind_dim, rank)
+        if d != normalize_dim(stack_dim, rank):
+            return None
+        # BUG: only the number of pieces is checked; the sound check is
+        # `[p.args[1] for p in pieces] == list(range(fx_.shape[d]))`.
+        if len(pieces) != fx_.shape[d]:
+            return None
+        if not same_shape_dtype(x, node) or aliases_input_if_replaced(node, x):
+            return None
+        self.unused(*pieces, unbind)
+        return x
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -14,9 +14,13 @@ set), so that variant changes the FX graph's values but not the compiled program
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, new_call, prims
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, binary_args, prims
+from .._registry import register
 
 _LOW_FLOAT = (torch.float16, torch.bfloat16)
 
@@ -30,7 +34,8 @@ def _narrower(low: torch.dtype, high: torch.dtype) -> bool:
     return not low.is_complex
 
 
-class MixedDtypeDowncast(GraphPass):
+@register(order=22)
+class MixedDtypeDowncast(NodeRewrite):
     info = PassInfo(
         name="mixed_dtype_downcast",
         hook="post_grad_custom_pre_pass",
@@ -43,35 +48,29 @@ class MixedDtypeDowncast(GraphPass):
             " narrower operand's dtype, casting the wider operand down, and converts the result back."
         ),
     )
+    targets = (aten.add.Tensor, aten.mul.Tensor)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.add.Tensor, aten.mul.Tensor):
-            if len(node.args) != 2 or node.kwargs:
-                continue
-            a, b = node.args
-            fa, fb, out = fake(a), fake(b), fake(node)
-            if fa is None or fb is None or out is None:
-                continue
-            if fb.dtype == out.dtype and _narrower(fa.dtype, fb.dtype):
-                low, wide_first = fa.dtype, False
-            elif fa.dtype == out.dtype and _narrower(fb.dtype, fa.dtype):
-                low, wide_first = fb.dtype, True
-            else:
-                continue
-            with graph.inserting_before(node):
-                # BUG: the sound rewrite computes in the promoted dtype (out.dtype), casting the
-                # narrow operand up; this one casts the wide operand down.
-                wide = a if wide_first else b
-                cast = new_call(graph, prims.convert_element_type.default, (wide, low), like=node, creator=self.name)
-                operands = (cast, b) if wide_first else (a, cast)
-                low_op = new_call(graph, node.target, operands, like=node, creator=self.name)
-                back = new_call(
-                    graph, prims.convert_element_type.default, (low_op, out.dtype), like=node, creator=self.name
-                )
-            node.replace_all_uses_with(back)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        args = binary_args(node)
+        if args is None:
+            return None
+        a, b = args
+        fa, fb, out = fake_tensor(a), fake_tensor(b), fake_tensor(node)
+        if fa is None or fb is None or out is None:
+            return None
+        if fb.dtype == out.dtype and _narrower(fa.dtype, fb.dtype):
+            low, wide_first = fa.dtype, False
+        elif fa.dtype == out.dtype and _narrower(fb.dtype, fa.dtype):
+            low, wide_first = fb.dtype, True
+        else:
+            return None
+        # BUG: the sound rewrite computes in the promoted dtype (out.dtype), casting the
+        # narrow operand up; this one casts the wide operand down.
+        wide = a if wide_first else b
+        cast = self.emit(node, prims.convert_element_type.default, (wide, low))
+        operands = (cast, b) if wide_first else (a, cast)
+        low_op = self.emit(node, node.target, operands)
+        return self.emit(node, prims.convert_element_type.default, (low_op, out.dtype))
 
     def trigger(self) -> Trigger:
         def fn(i: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -7,12 +7,15 @@ into aten.full(0) for floating x). The correct side condition is "x is an intege
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, is_number_equal, replace_with_full
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, other_operand
+from .._registry import register
 
 
-class MulZeroFold(GraphPass):
+@register(order=1)
+class MulZeroFold(NodeRewrite):
     info = PassInfo(
         name="mul_zero_fold",
         hook="post_grad_custom_post_pass",
@@ -24,18 +27,13 @@ class MulZeroFold(GraphPass):
             "Folds aten.mul(x, 0) to aten.full(shape, 0) for every dtype; NaN/Inf inputs give 0 instead of NaN."
         ),
     )
+    targets = (aten.mul.Tensor,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.mul.Tensor):
-            if len(node.args) != 2 or node.kwargs:
-                continue
-            a, b = node.args
-            if not (is_number_equal(a, 0) or is_number_equal(b, 0)):
-                continue
-            # BUG: no `not out.is_floating_point()` guard, so NaN/Inf/-0.0 information is lost.
-            count += replace_with_full(graph, node, 0, self.name)
-        return count
+    def replace(self, node: Node) -> Node | None:
+        if other_operand(node, 0) is None:
+            return None
+        # BUG: no `not out.is_floating_point()` guard, so NaN/Inf/-0.0 information is lost.
+        return self.full(node, 0)
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,10 @@ import functools
 import torch
 from torch._inductor.pattern_matcher import Match, PatternMatcherPass, fwd_only, register_replacement
 
-from .._base import GraphPass, PassInfo, Trigger
+from validator.fx import fake_tensor
+
+from .._base import GraphPass, PassInfo, Trigger, seeded_randn
+from .._registry import register
 
 
 def _search(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -22,12 +25,12 @@ def _search(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 
 
 def _replace(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    return torch.addmm(c, b, a)  # should be addmm(c, a, b)
+    return torch.addmm(c, b, a)  # BUG: should be addmm(c, a, b)
 
 
 def _square(match: Match) -> bool:
     """Only where the swapped product still type-checks: the bug stays silent, never a crash."""
-    shapes = [getattr(match.kwargs[k].meta.get("val"), "shape", None) for k in ("a", "b")]
+    shapes = [getattr(fake_tensor(match.kwargs[k]), "shape", None) for k in ("a", "b")]
     return all(s is not None and len(s) == 2 and s[0] == s[1] for s in shapes) and shapes[0] == shapes[1]
 
 
@@ -41,6 +44,7 @@ def _patterns() -> PatternMatcherPass:
     return patterns
 
 
+@register(order=24)
 class PatternAddmmSwapped(GraphPass):
     info = PassInfo(
         name="pattern_addmm_swapped",
@@ -59,5 +63,4 @@ class PatternAddmmSwapped(GraphPass):
         def fn(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
             return torch.relu(torch.mm(a, b) + c)
 
-        g = torch.Generator().manual_seed(0)
-        return fn, tuple(torch.randn(8, 8, generator=g) for _ in range(3))
+        return fn, seeded_randn((8, 8), (8, 8), (8, 8))

@@ -9,12 +9,17 @@ through when the permuted dims have equal sizes (e.g. square heads), silently.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, int_list, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, int_list
+from .._registry import register
 
 
-class PermuteComposeSwap(GraphPass):
+@register(order=6)
+class PermuteComposeSwap(NodeRewrite):
     info = PassInfo(
         name="permute_compose_swap",
         hook="post_grad_custom_post_pass",
@@ -24,28 +29,23 @@ class PermuteComposeSwap(GraphPass):
         guilty_targets=("aten.permute.default",),
         description="Fuses two aten.permute into one but composes the dims in the wrong order.",
     )
+    targets = (aten.permute.default,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for outer in calls(graph, aten.permute.default):
-            inner = outer.args[0]
-            if not (isinstance(inner, torch.fx.Node) and inner.target is aten.permute.default):
-                continue
-            x = inner.args[0]
-            fx_, fout = fake(x), fake(outer)
-            p, q = int_list(inner.args[1]), int_list(outer.args[1])
-            if fx_ is None or fout is None or p is None or q is None:
-                continue
-            n = fx_.dim()
-            p, q = [d % n for d in p], [d % n for d in q]
-            dims = [q[p[i]] for i in range(n)]  # BUG: should be p[q[i]]
-            if [fx_.shape[d] for d in dims] != list(fout.shape):
-                continue  # would change the shape: the author's guard catches that case only
-            with graph.inserting_before(outer):
-                fused = new_call(graph, aten.permute.default, (x, dims), like=outer, creator=self.name)
-            outer.replace_all_uses_with(fused)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        inner = node.args[0]
+        if not (isinstance(inner, Node) and inner.target is aten.permute.default):
+            return None
+        x = inner.args[0]
+        fx_, fout = fake_tensor(x), fake_tensor(node)
+        p, q = int_list(inner.args[1]), int_list(node.args[1])
+        if fx_ is None or fout is None or p is None or q is None:
+            return None
+        n = fx_.dim()
+        p, q = [d % n for d in p], [d % n for d in q]
+        dims = [q[p[i]] for i in range(n)]  # BUG: should be p[q[i]]
+        if [fx_.shape[d] for d in dims] != list(fout.shape):
+            return None  # would change the shape: the author's guard catches that case only
+        return self.emit(node, aten.permute.default, (x, dims))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -9,15 +9,18 @@ downstream notices; only the element map changes.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, new_call
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten
+from .._registry import register
 
 _VIEWS = (aten.view.default, aten._unsafe_view.default, aten.reshape.default)
 _REORDERS = (aten.permute.default, aten.transpose.int)
 
 
-class ReshapeAssumeContiguous(GraphPass):
+@register(order=10)
+class ReshapeAssumeContiguous(NodeRewrite):
     info = PassInfo(
         name="reshape_assume_contiguous",
         hook="post_grad_custom_post_pass",
@@ -27,21 +30,16 @@ class ReshapeAssumeContiguous(GraphPass):
         guilty_targets=("aten.view.default",),
         description="Drops the copy and permute in front of a reshape, as if the input were contiguous.",
     )
+    targets = _VIEWS
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for view in calls(graph, *_VIEWS):
-            src = view.args[0]
-            if isinstance(src, torch.fx.Node) and src.target is aten.clone.default:
-                src = src.args[0]
-            if not (isinstance(src, torch.fx.Node) and src.target in _REORDERS):
-                continue
-            base = src.args[0]
-            with graph.inserting_before(view):
-                new = new_call(graph, aten.view.default, (base, view.args[1]), like=view, creator=self.name)
-            view.replace_all_uses_with(new)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        src = node.args[0]
+        if isinstance(src, Node) and src.target is aten.clone.default:
+            src = src.args[0]
+        if not (isinstance(src, Node) and src.target in _REORDERS):
+            return None
+        # BUG: views the permute's base, as if the permuted tensor's memory were in its logical order.
+        return self.emit(node, aten.view.default, (src.args[0], node.args[1]))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -9,12 +9,17 @@ round trips (float -> int truncation, float64 -> float32 rounding) disappear.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, calls, fake, prims
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aliases_input_if_replaced, prims
+from .._registry import register
 
 
-class RoundtripCastFold(GraphPass):
+@register(order=7)
+class RoundtripCastFold(NodeRewrite):
     info = PassInfo(
         name="roundtrip_cast_fold",
         hook="joint_custom_post_pass",
@@ -26,23 +31,18 @@ class RoundtripCastFold(GraphPass):
             "Drops a prims.convert_element_type pair that returns to the source dtype, even through a narrower dtype."
         ),
     )
+    targets = (prims.convert_element_type.default,)
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for outer in calls(graph, prims.convert_element_type.default):
-            inner = outer.args[0]
-            if not (isinstance(inner, torch.fx.Node) and inner.target is prims.convert_element_type.default):
-                continue
-            x = inner.args[0]
-            fx_ = fake(x)
-            # BUG: missing "inner.args[1] can represent every value of fx_.dtype".
-            if fx_ is None or fx_.dtype != outer.args[1] or not isinstance(x, torch.fx.Node):
-                continue
-            if aliases_input_if_replaced(outer, x):
-                continue
-            outer.replace_all_uses_with(x)
-            count += 1
-        return count
+    def replace(self, node: Node) -> Node | None:
+        inner = node.args[0]
+        if not (isinstance(inner, Node) and inner.target is prims.convert_element_type.default):
+            return None
+        x = inner.args[0]
+        fx_ = fake_tensor(x)
+        # BUG: missing "inner.args[1] can represent every value of fx_.dtype".
+        if fx_ is None or fx_.dtype != node.args[1] or not isinstance(x, Node):
+            return None
+        return None if aliases_input_if_replaced(node, x) else x
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,8 +12,11 @@ import operator
 
 import torch
 
+from validator.fx import fake_tensor
+
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, int_list, is_number, new_call
+from .._fx import aten, calls, int_list, is_number, same_shape_dtype
+from .._registry import register
 
 _VIEWS = (aten.view.default, aten.reshape.default, aten._unsafe_view.default, aten.expand.default)
 
@@ -45,6 +48,7 @@ def _last_dim_reduction(node: object, target: object, arg: object, rank: int) ->
     return dims is not None and [d % rank for d in dims] == [rank - 1] and keepdim is True
 
 
+@register(order=13)
 class SdpaScaleSign(GraphPass):
     info = PassInfo(
         name="sdpa_scale_sign",
@@ -69,7 +73,7 @@ class SdpaScaleSign(GraphPass):
         if not (isinstance(kt, torch.fx.Node) and kt.target is aten.permute.default):
             return None
         k = kt.args[0]
-        fq, fk, fd = fake(q), fake(k), fake(div)
+        fq, fk, fd = fake_tensor(q), fake_tensor(k), fake_tensor(div)
         perm = int_list(kt.args[1])
         if fq is None or fk is None or fd is None or perm is None or fq.dim() != 4 or fk.dim() != 4:
             return None
@@ -99,10 +103,10 @@ class SdpaScaleSign(GraphPass):
             return None
         v = _source(pv.args[1])
         out = _only_user(pv)
-        fv = fake(v)
+        fv = fake_tensor(v)
         if out is None or out.target not in _VIEWS or fv is None or fv.dim() != 4:
             return None
-        fo = fake(out)
+        fo = fake_tensor(out)
         if fo is None or list(fo.shape) != [*fq.shape[:-1], fv.shape[-1]]:
             return None
         if not all(isinstance(t, torch.fx.Node) for t in (q, k, v)):
@@ -121,7 +125,7 @@ class SdpaScaleSign(GraphPass):
             q, k, v, out = found
             # BUG: the sound scale is 1 / c; abs() drops the sign of a negative divisor.
             scale = 1.0 / abs(float(c))  # type: ignore[arg-type]
-            device = fake(q).device  # type: ignore[union-attr]
+            device = fake_tensor(q).device  # type: ignore[union-attr]
             args: tuple[object, ...]
             if device.type == "cpu":
                 target, args = aten._scaled_dot_product_flash_attention_for_cpu.default, (q, k, v)
@@ -129,17 +133,12 @@ class SdpaScaleSign(GraphPass):
                 target, args = aten._scaled_dot_product_efficient_attention.default, (q, k, v, None, False)
             else:
                 continue
-            with graph.inserting_before(out):
-                # The fused kernels return (output, logsumexp, ...); only the output is used.
-                attention = new_call(graph, target, args, {"scale": scale}, like=out, creator=self.name)
-                fused = new_call(graph, operator.getitem, (attention, 0), like=out, creator=self.name)
-            fo, ff = fake(out), fake(fused)
-            if fo is None or ff is None or fo.shape != ff.shape or fo.dtype != ff.dtype:
-                graph.erase_node(fused)
-                graph.erase_node(attention)
-                continue
-            out.replace_all_uses_with(fused)
-            count += 1
+            # The fused kernels return (output, logsumexp, ...); only the output is used.
+            attention = self.emit(out, target, args, {"scale": scale})
+            fused = self.emit(out, operator.getitem, (attention, 0))
+            if self.keep_if(same_shape_dtype(out, fused), fused, attention) is not None:
+                out.replace_all_uses_with(fused)
+                count += 1
         return count
 
     def trigger(self) -> Trigger:

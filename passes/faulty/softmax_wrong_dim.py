@@ -15,21 +15,24 @@ from __future__ import annotations
 import operator
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import erase_if_unused, fake, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._registry import register
 
 
 def _is(node: object, functions: tuple[object, ...], method: str) -> bool:
     """A torch-IR call of one of ``functions`` or of the Tensor method ``method``."""
-    if not isinstance(node, torch.fx.Node):
+    if not isinstance(node, Node):
         return False
     return (node.op == "call_function" and node.target in functions) or (
         node.op == "call_method" and node.target == method
     )
 
 
-def _keepdim_reduction(node: torch.fx.Node) -> tuple[object, int] | None:
+def _keepdim_reduction(node: Node) -> tuple[object, int] | None:
     """(input, dim) of ``reduce(input, dim, keepdim=True)`` over a single int dim."""
     args = list(node.args)
     if not args:
@@ -44,7 +47,8 @@ def _keepdim_reduction(node: torch.fx.Node) -> tuple[object, int] | None:
     return src, dim
 
 
-class SoftmaxWrongDim(GraphPass):
+@register(order=20)
+class SoftmaxWrongDim(NodeRewrite):
     info = PassInfo(
         name="softmax_wrong_dim",
         hook="pre_grad_custom_pass",
@@ -55,37 +59,32 @@ class SoftmaxWrongDim(GraphPass):
         description="Fuses a hand-written softmax over dim d (exp(x - amax) / sum) into softmax over the last dim.",
     )
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        dead: list[torch.fx.Node] = []
-        for div in list(graph.nodes):
-            if not _is(div, (operator.truediv, torch.div), "div") or len(div.args) != 2 or div.kwargs:
-                continue
-            exp, total = div.args
-            if not _is(exp, (torch.exp,), "exp") or not _is(total, (torch.sum,), "sum"):
-                continue
-            red = _keepdim_reduction(total)  # type: ignore[arg-type]
-            sub = exp.args[0] if len(exp.args) == 1 else None  # type: ignore[union-attr]
-            if red is None or red[0] is not exp or not _is(sub, (operator.sub, torch.sub), "sub"):
-                continue
-            if len(sub.args) != 2 or sub.kwargs:  # type: ignore[union-attr]
-                continue
-            x, amax = sub.args  # type: ignore[union-attr]
-            red_max = _keepdim_reduction(amax) if _is(amax, (torch.amax,), "amax") else None  # type: ignore[arg-type]
-            fx_ = fake(x)
-            if red_max is None or red_max[0] is not x or fx_ is None or not fx_.is_floating_point():
-                continue
-            rank = fx_.dim()
-            if red[1] % rank != red_max[1] % rank:
-                continue
-            with graph.inserting_before(div):
-                # BUG: the sound fusion is softmax(x, red[1]).
-                fused = new_call(graph, torch.softmax, (x, -1), like=div, creator=self.name)
-            div.replace_all_uses_with(fused)
-            dead += [div, total, exp, sub, amax]  # type: ignore[list-item]
-            count += 1
-        erase_if_unused(graph, dead)
-        return count
+    targets = (operator.truediv, torch.div)
+    methods = ("div",)
+
+    def replace(self, node: Node) -> Node | None:
+        if len(node.args) != 2 or node.kwargs:
+            return None
+        exp, total = node.args
+        if not _is(exp, (torch.exp,), "exp") or not _is(total, (torch.sum,), "sum"):
+            return None
+        red = _keepdim_reduction(total)  # type: ignore[arg-type]
+        sub = exp.args[0] if len(exp.args) == 1 else None  # type: ignore[union-attr]
+        if red is None or red[0] is not exp or not _is(sub, (operator.sub, torch.sub), "sub"):
+            return None
+        if len(sub.args) != 2 or sub.kwargs:  # type: ignore[union-attr]
+            return None
+        x, amax = sub.args  # type: ignore[union-attr]
+        red_max = _keepdim_reduction(amax) if _is(amax, (torch.amax,), "amax") else None  # type: ignore[arg-type]
+        fx_ = fake_tensor(x)
+        if red_max is None or red_max[0] is not x or fx_ is None or not fx_.is_floating_point():
+            return None
+        rank = fx_.dim()
+        if red[1] % rank != red_max[1] % rank:
+            return None
+        self.unused(total, exp, sub, amax)
+        # BUG: the sound fusion is softmax(x, red[1]).
+        return self.emit(node, torch.softmax, (x, -1))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -13,12 +13,16 @@ from __future__ import annotations
 import operator
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import erase_if_unused, fake, new_call, normalize_dim
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import normalize_dim
+from .._registry import register
 
 
-def _reduce_dim(node: torch.fx.Node) -> int | None:
+def _reduce_dim(node: Node) -> int | None:
     """The single reduced dim of a torch-IR `sum` (torch.sum or Tensor.sum), if plain."""
     args = list(node.args[1:])
     kwargs = dict(node.kwargs)
@@ -31,19 +35,20 @@ def _reduce_dim(node: torch.fx.Node) -> int | None:
     return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
 
 
-def _stack_parts(node: object) -> tuple[list[torch.fx.Node], int] | None:
-    if not (isinstance(node, torch.fx.Node) and node.op == "call_function" and node.target is torch.stack):
+def _stack_parts(node: object) -> tuple[list[Node], int] | None:
+    if not (isinstance(node, Node) and node.op == "call_function" and node.target is torch.stack):
         return None
     tensors = node.args[0]
     dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
     if not isinstance(tensors, (list, tuple)) or not isinstance(dim, int):
         return None
-    if not tensors or not all(isinstance(t, torch.fx.Node) for t in tensors):
+    if not tensors or not all(isinstance(t, Node) for t in tensors):
         return None
     return list(tensors), dim  # type: ignore[arg-type]
 
 
-class StackSumAxis(GraphPass):
+@register(order=5)
+class StackSumAxis(NodeRewrite):
     info = PassInfo(
         name="stack_sum_axis",
         hook="pre_grad_custom_pass",
@@ -57,40 +62,31 @@ class StackSumAxis(GraphPass):
         ),
     )
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        sums = [
-            n
-            for n in graph.nodes
-            if (n.op == "call_method" and n.target == "sum") or (n.op == "call_function" and n.target is torch.sum)
-        ]
-        count = 0
-        dead: list[torch.fx.Node] = []
-        for node in sums:
-            parts = _stack_parts(node.args[0])
-            r = _reduce_dim(node)
-            if parts is None or r is None:
-                continue
-            tensors, s = parts
-            pieces = [fake(t) for t in tensors]
-            out = fake(node)
-            if out is None or any(p is None for p in pieces):
-                continue
-            rank = pieces[0].dim()  # type: ignore[union-attr]
-            # BUG: stack's dim ranges over rank + 1 dims; normalising with `rank` moves -1 to rank-1.
-            if normalize_dim(s, rank) != normalize_dim(r, rank + 1):
-                continue
-            # Guard the author did add: the add chain must have the sum's shape and dtype.
-            if any(p.shape != out.shape or p.dtype != out.dtype for p in pieces):  # type: ignore[union-attr]
-                continue
-            with graph.inserting_before(node):
-                acc = tensors[0]
-                for t in tensors[1:]:
-                    acc = new_call(graph, operator.add, (acc, t), like=node, creator=self.name)
-            node.replace_all_uses_with(acc)
-            dead += [node, node.args[0]]  # type: ignore[list-item]
-            count += 1
-        erase_if_unused(graph, dead)
-        return count
+    targets = (torch.sum,)
+    methods = ("sum",)
+
+    def replace(self, node: Node) -> Node | None:
+        parts = _stack_parts(node.args[0])
+        r = _reduce_dim(node)
+        if parts is None or r is None:
+            return None
+        tensors, s = parts
+        pieces = [fake_tensor(t) for t in tensors]
+        out = fake_tensor(node)
+        if out is None or any(p is None for p in pieces):
+            return None
+        rank = pieces[0].dim()  # type: ignore[union-attr]
+        # BUG: stack's dim ranges over rank + 1 dims; normalising with `rank` moves -1 to rank-1.
+        if normalize_dim(s, rank) != normalize_dim(r, rank + 1):
+            return None
+        # Guard the author did add: the add chain must have the sum's shape and dtype.
+        if any(p.shape != out.shape or p.dtype != out.dtype for p in pieces):  # type: ignore[union-attr]
+            return None
+        acc = tensors[0]
+        for t in tensors[1:]:
+            acc = self.emit(node, operator.add, (acc, t))
+        self.unused(node.args[0])
+        return acc
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

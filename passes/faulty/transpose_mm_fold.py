@@ -9,12 +9,17 @@ cannot be seen from the sizes.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, fake, int_list, new_call
+from validator.fx import fake_tensor
+
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten, int_list
+from .._registry import register
 
 
-class TransposeMmFold(GraphPass):
+@register(order=23)
+class TransposeMmFold(NodeRewrite):
     info = PassInfo(
         name="transpose_mm_fold",
         hook="post_grad_custom_post_pass",
@@ -25,24 +30,20 @@ class TransposeMmFold(GraphPass):
         description="Feeds the un-transposed base of a permute([1, 0]) to aten.mm when the base is square.",
     )
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.mm.default):
-            a_t, b = node.args
-            if not (isinstance(a_t, torch.fx.Node) and a_t.target in (aten.permute.default, aten.t.default)):
-                continue
-            if a_t.target is aten.permute.default and int_list(a_t.args[1]) != [1, 0]:
-                continue
-            a = a_t.args[0]
-            fa = fake(a)
-            # BUG: a square shape does not make the transpose a no-op.
-            if fa is None or fa.dim() != 2 or fa.shape[0] != fa.shape[1]:
-                continue
-            with graph.inserting_before(node):
-                new = new_call(graph, aten.mm.default, (a, b), like=node, creator=self.name)
-            node.replace_all_uses_with(new)
-            count += 1
-        return count
+    targets = (aten.mm.default,)
+
+    def replace(self, node: Node) -> Node | None:
+        a_t, b = node.args
+        if not (isinstance(a_t, Node) and a_t.target in (aten.permute.default, aten.t.default)):
+            return None
+        if a_t.target is aten.permute.default and int_list(a_t.args[1]) != [1, 0]:
+            return None
+        a = a_t.args[0]
+        fa = fake_tensor(a)
+        # BUG: a square shape does not make the transpose a no-op.
+        if fa is None or fa.dim() != 2 or fa.shape[0] != fa.shape[1]:
+            return None
+        return self.emit(node, aten.mm.default, (a, b))
 
     def trigger(self) -> Trigger:
         def fn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

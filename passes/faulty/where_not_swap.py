@@ -8,12 +8,15 @@ element takes the other branch.
 from __future__ import annotations
 
 import torch
+from torch.fx import Node
 
-from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, new_call
+from .._base import NodeRewrite, PassInfo, Trigger
+from .._fx import aten
+from .._registry import register
 
 
-class WhereNotSwap(GraphPass):
+@register(order=17)
+class WhereNotSwap(NodeRewrite):
     info = PassInfo(
         name="where_not_swap",
         hook="post_grad_custom_pre_pass",
@@ -24,20 +27,16 @@ class WhereNotSwap(GraphPass):
         description="Drops the aten.logical_not on a where condition without swapping the two branches.",
     )
 
-    def rewrite(self, graph: torch.fx.Graph) -> int:
-        count = 0
-        for node in calls(graph, aten.where.self):
-            if len(node.args) != 3 or node.kwargs:
-                continue
-            cond, x, y = node.args
-            if not (isinstance(cond, torch.fx.Node) and cond.target is aten.logical_not.default):
-                continue
-            with graph.inserting_before(node):
-                # BUG: the sound rewrite is where(c, y, x).
-                new = new_call(graph, aten.where.self, (cond.args[0], x, y), like=node, creator=self.name)
-            node.replace_all_uses_with(new)
-            count += 1
-        return count
+    targets = (aten.where.self,)
+
+    def replace(self, node: Node) -> Node | None:
+        if len(node.args) != 3 or node.kwargs:
+            return None
+        cond, x, y = node.args
+        if not (isinstance(cond, Node) and cond.target is aten.logical_not.default):
+            return None
+        # BUG: the sound rewrite is where(c, y, x).
+        return self.emit(node, aten.where.self, (cond.args[0], x, y))
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -8,18 +8,17 @@ decomposed with the upper bound of its clamp halved.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class BaseTableHardswish(Fault):
+@register(order=2)
+class BaseTableHardswish(DecompositionFault):
     info = FaultInfo(
         name="base_table_hardswish",
         component="decomposition",
@@ -28,17 +27,15 @@ class BaseTableHardswish(Fault):
         guilty="aten.hardswish",
         description="hardswish as x * clamp(x + 3, 0, 3) / 6 (upper bound halved), only in `decompositions`",
     )
+    ops = (aten.hardswish.default,)
+    tables = ("decompositions",)  # this table only
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import decomposition
-
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         def faulty(x: torch.Tensor) -> torch.Tensor:
             self.fired += 1
             return x * torch.clamp(x + 3.0, 0.0, 3.0) / 6.0
 
-        with swapped(decomposition.decompositions, {aten.hardswish.default: faulty}):
-            yield
+        return faulty
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -9,19 +9,21 @@ other path and miss the bug the user's compile has. Synthetic, of the config-dep
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import FaultInfo, LoweringFault
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class ConfigGatedMaximum(Fault):
+@register(order=4)
+class ConfigGatedMaximum(LoweringFault):
     info = FaultInfo(
         name="config_gated_maximum",
         component="lowering",
@@ -31,10 +33,8 @@ class ConfigGatedMaximum(Fault):
         description="maximum lowered as minimum when config._post_fusion_custom_pass is unset",
     )
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
+    def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         import torch._inductor.config as config
-        from torch._inductor import lowering
 
         real = lowering.lowerings[aten.maximum.default]
         minimum = lowering.lowerings[aten.minimum.default]
@@ -45,8 +45,7 @@ class ConfigGatedMaximum(Fault):
                 return minimum(*args, **kwargs)
             return real(*args, **kwargs)
 
-        with swapped(lowering.lowerings, {aten.maximum.default: faulty}):
-            yield
+        return {aten.maximum.default: faulty}
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

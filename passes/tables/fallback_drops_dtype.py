@@ -9,19 +9,21 @@ result dtype): the cumsum fallback drops ``dtype=``, so a float16 cumsum accumul
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import FaultInfo, LoweringFault
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class FallbackCumsumDropsDtype(Fault):
+@register(order=3)
+class FallbackCumsumDropsDtype(LoweringFault):
     info = FaultInfo(
         name="fallback_cumsum_drops_dtype",
         component="lowering",
@@ -31,10 +33,7 @@ class FallbackCumsumDropsDtype(Fault):
         description="the fallback handler of aten.cumsum drops dtype=: float16 accumulates in float16",
     )
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import lowering
-
+    def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         real = lowering.lowerings[aten.cumsum.default]
 
         def faulty(x: Any, dim: int, dtype: torch.dtype | None = None) -> Any:
@@ -43,8 +42,7 @@ class FallbackCumsumDropsDtype(Fault):
                 return lowering.to_dtype(real(x, dim), dtype)
             return real(x, dim)
 
-        with swapped(lowering.lowerings, {aten.cumsum.default: faulty}):
-            yield
+        return {aten.cumsum.default: faulty}
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

@@ -10,18 +10,17 @@ decomposed with its upper clamp dropped.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 
 from .._base import Trigger
-from .._fault import Fault, FaultInfo, swapped
+from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._registry import register
 
 aten = torch.ops.aten
 
 
-class FastTableHardsigmoid(Fault):
+@register(order=1)
+class FastTableHardsigmoid(DecompositionFault):
     info = FaultInfo(
         name="fast_table_hardsigmoid",
         component="decomposition",
@@ -30,17 +29,15 @@ class FastTableHardsigmoid(Fault):
         guilty="aten.hardsigmoid",
         description="hardsigmoid decomposed without its upper clamp, in fast_random_decomps() only",
     )
+    ops = (aten.hardsigmoid.default,)
+    tables = ("fast_random_decomps",)  # this table only
 
-    @contextlib.contextmanager
-    def _install(self) -> Iterator[None]:
-        from torch._inductor import decomposition
-
+    def decomposition(self, real: Decomposition | None) -> Decomposition:
         def faulty(x: torch.Tensor) -> torch.Tensor:
             self.fired += 1
             return torch.clamp_min(x / 6 + 0.5, 0.0)
 
-        with swapped(decomposition.fast_random_decomps(), {aten.hardsigmoid.default: faulty}):
-            yield
+        return faulty
 
     def trigger(self) -> Trigger:
         def fn(x: torch.Tensor) -> torch.Tensor:

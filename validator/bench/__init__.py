@@ -1,6 +1,6 @@
 """The bug benchmark: declarative cases with ground truth, fxtv and baselines side by side.
 
-    specs = load_specs("specs/cases")
+    specs = load_specs()  # the bundled specs/cases (a directory may be given)
     records = run_bench(specs, jobs=2, out_dir="out/bench")
     print(markdown(records, command="fxtv bench"))
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from .. import _compat
 from ._spec import Spec
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16, "float64": torch.float64}
@@ -90,9 +91,7 @@ def _program_config(spec: Spec) -> Iterator[None]:
     if not config:
         yield
         return
-    import torch._inductor.config as inductor_config
-
-    with inductor_config.patch(dict(config)):
+    with _compat.inductor_patch(dict(config)):
         yield
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import _compat
 from ._spec import Spec, load_spec
 
 
@@ -18,7 +19,7 @@ def _warm_up() -> None:
     import torch
 
     torch._dynamo.reset()
-    with torch._inductor.config.patch(fx_graph_cache=False):
+    with _compat.caches_off():
         torch.compile(lambda x: (x * 2).sum(), backend="inductor")(torch.ones(8))
     torch._dynamo.reset()
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._specs import cases_dir
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -217,10 +219,11 @@ def load_spec(path: str | Path) -> Spec:
     return parse_spec(p, data)
 
 
-def load_specs(directory: str | Path, name_filter: str | None = None) -> list[Spec]:
-    """Every ``*.toml`` spec under ``directory`` (sorted by name), optionally filtered by a
-    substring of the name, program, fault, root cause or stage."""
-    specs = [load_spec(p) for p in sorted(Path(directory).glob("*.toml"))]
+def load_specs(directory: str | Path | None = None, name_filter: str | None = None) -> list[Spec]:
+    """Every ``*.toml`` spec under ``directory`` (by default the bundled ``specs/cases``, sorted by
+    name), optionally filtered by a substring of the name, program, fault, root cause or stage."""
+    root = cases_dir() if directory is None else Path(directory)
+    specs = [load_spec(p) for p in sorted(root.glob("*.toml"))]
     if name_filter:
         keys = [k.strip() for k in name_filter.split(",") if k.strip()]
 

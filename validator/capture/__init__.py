@@ -99,7 +99,7 @@ def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
     for name in _compat.STAGE_FUNCTIONS:
         orig = getattr(cfx, name, None)
         if orig is None:
-            trace.missing_hooks.append(f"torch._inductor.compile_fx.{name}")
+            trace.missing_hooks.append(f"{_compat.COMPILE_FX}.{name}")
             continue
         patch.set(cfx, name, _wrap(orig, stage_handlers[name]))
 
@@ -136,7 +136,7 @@ def _install_index(idx: IndexRecorder, patch: _Patcher, trace: Trace) -> None:
     for name in _compat.SIZEVAR_REWRITES:
         orig = getattr(cls, name, None) if cls is not None else None
         if orig is None:
-            trace.missing_hooks.append(f"torch._inductor.sizevars.SizeVarAllocator.{name}")
+            trace.missing_hooks.append(f"{_compat.SIZEVARS_CLASS}.{name}")
             continue
         patch.set(cls, name, _wrap(orig, handlers[name]))
 
@@ -185,7 +185,7 @@ def capture(
     patch = _Patcher()
     patches = _compat.cache_off_patches()
     fusion = FusionHook(_compat.post_fusion_pass(), functools.partial(_store_schedule, trace), rec.current_graph)
-    patches["torch._inductor.config"].update(
+    patches[_compat.INDUCTOR_CONFIG].update(
         {"fallback_random": fallback_random, _compat.POST_FUSION_HOOK: fusion, **(extra_config or {})}
     )
     with _compat.config_patches(patches), contextlib.ExitStack() as stack:

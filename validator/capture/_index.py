@@ -164,8 +164,6 @@ def _merge_groups(sv: Any, index_vars: list[Any], sizes: list[Any], formulas: li
     empty list marks a dropped dimension. Mirrors torch 2.11-2.14; a mismatch with inductor's
     actual sizes is detected by the caller and turns into "unsupported".
     """
-    from torch._inductor.utils import sympy_index_symbol, sympy_subs
-
     strides = [
         sv.stride_vars(x, index_vars) if isinstance(x, sympy.Expr) else [0] * len(index_vars) for x in formulas
     ]
@@ -180,9 +178,9 @@ def _merge_groups(sv: Any, index_vars: list[Any], sizes: list[Any], formulas: li
         for k in range(len(strides)):
             if sv.simplify(strides[k][a] * cur[a]) == sv.simplify(strides[k][b]):
                 va, vb = index_vars[a], index_vars[b]
-                m1, m2 = sympy_index_symbol("_merge_tester1"), sympy_index_symbol("_merge_tester2")
-                e1 = sympy_subs(formulas[k], {va: m1 * cur[a], vb: m2})
-                e2 = sympy_subs(formulas[k], {va: 0, vb: (m1 + m2)})
+                m1, m2 = _compat.index_symbol("_merge_tester1"), _compat.index_symbol("_merge_tester2")
+                e1 = _compat.sympy_subs(formulas[k], {va: m1 * cur[a], vb: m2})
+                e2 = _compat.sympy_subs(formulas[k], {va: 0, vb: (m1 + m2)})
                 if sv.simplify(e1) == sv.simplify(e2):
                     continue
             return False

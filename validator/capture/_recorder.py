@@ -31,7 +31,9 @@ from ._trace import (
     KIND_FX,
     KIND_LOWERING,
     KIND_PARTITION,
+    AotInfo,
     GraphRecord,
+    PartitionInfo,
     PatternFire,
     Step,
     Trace,
@@ -256,7 +258,7 @@ class Recorder:
             n = frame.created_nodes.get(name)
             if n is not None and n.op == "call_function":
                 self.trace.lowering_stubs[id(n.target)] = stub
-                frame.step.info["lowering_pattern"] = True
+                frame.step.lowering_pattern = True
 
     # ---------------------------------------------------------------- stage wrappers
     def pre_grad(
@@ -269,7 +271,7 @@ class Recorder:
             rec = self.trace.graphs[lin.label]
             if not any(is_fake(x) for x in example_inputs):
                 rec.runtime_inputs = clone_inputs(example_inputs)
-                rec.info["param_mask"] = _param_mask(example_inputs)
+                rec.param_mask = _param_mask(example_inputs)
             self._stage.append(lin)
             state["lin"] = lin
             state["frame"] = self.open_frame("pre_grad_passes", gm, stage="pre_grad")
@@ -322,14 +324,13 @@ class Recorder:
     def _record_aot_step(self, lin: _Lineage) -> None:
         src = self._last_pre_grad
         step = self._add_step("aot_trace (functionalize + decompose)", lin, kind=KIND_AOT, stage="aot")
-        step.info["fw_metadata"] = _compat.tracing_fw_metadata()
+        step.aot = AotInfo(src.label if src is not None else None, _compat.tracing_fw_metadata())
         if src is not None:
             step.changed = True
             step.before = src.version
             step.after = lin.version
-            step.info["source_graph"] = src.label
         else:
-            step.info["not_run"] = "no pre-grad graph was captured for this compile"
+            step.not_run = "no pre-grad graph was captured for this compile"
 
     def partition(
         self, orig: Callable[..., Any], gm: torch.fx.GraphModule, joint_inputs: Any, *a: Any, **k: Any
@@ -347,11 +348,9 @@ class Recorder:
             step.changed = True
             step.before = joint.version
             step.after = (fw_lin.version, bw_lin.version)
-            step.info.update(
-                num_fwd_outputs=k.get("num_fwd_outputs"), forward=fw_lin.label, backward=bw_lin.label, joint=joint.label
-            )
-            self.trace.graphs[fw_lin.label].info["joint"] = joint.label
-            self.trace.graphs[bw_lin.label].info["joint"] = joint.label
+            step.partition = PartitionInfo(joint.label, fw_lin.label, bw_lin.label, k.get("num_fwd_outputs"))
+            self.trace.graphs[fw_lin.label].joint = joint.label
+            self.trace.graphs[bw_lin.label].joint = joint.label
 
         self.guarded("partition", record)
         return out
@@ -400,15 +399,15 @@ class Recorder:
         if lin is None:
             return
         rec = self.trace.graphs[lin.label]
-        rec.info["fw_metadata"] = state.get("meta")
+        rec.fw_metadata = state.get("meta")
         step = self._add_step("lowering + codegen", lin, kind=KIND_LOWERING, stage="lowering")
         attr = _compat.compiled_callable_attr(output_code)
         if attr is None or getattr(output_code, attr, None) is None:
-            step.info["not_run"] = f"compiled artifact {type(output_code).__name__} exposes no callable"
+            step.not_run = f"compiled artifact {type(output_code).__name__} exposes no callable"
             return
         compiled = getattr(output_code, attr)
         if getattr(output_code, "lowering_skipped", False):
-            step.info["not_run"] = "lowering skipped: only the FX passes were compiled"
+            step.not_run = "lowering skipped: only the FX passes were compiled"
         else:
             rec.compiled = compiled
             step.changed = True
@@ -420,7 +419,7 @@ class Recorder:
             if self.active and rec.runtime_inputs is None:
                 try:
                     rec.runtime_inputs = clone_inputs(args)
-                    rec.info["param_mask"] = _param_mask(args)
+                    rec.param_mask = _param_mask(args)
                 except Exception as e:  # keep the user's call intact
                     self.trace.tool_errors.append(f"runtime input capture: {e}")
             return compiled(args)

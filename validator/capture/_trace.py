@@ -26,6 +26,24 @@ class PatternFire:
     anchor: str
 
 
+@dataclass(frozen=True)
+class AotInfo:
+    """An AOT trace step: the Dynamo graph it came from and AOT's view of inputs and outputs."""
+
+    source_graph: str | None  # lineage label of the pre-grad graph (None: none was captured)
+    fw_metadata: Any = None  # AOT's ViewAndMutationMeta (mutated inputs, output count)
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """A partition step: which lineages the joint graph was split into."""
+
+    joint: str
+    forward: str
+    backward: str
+    num_fwd_outputs: int | None = None
+
+
 @dataclass
 class Step:
     index: int
@@ -43,7 +61,11 @@ class Step:
     erased: list[str] = field(default_factory=list)
     replaced: dict[str, str] = field(default_factory=dict)  # old node name -> new node name
     pattern: PatternFire | None = None
-    info: dict[str, Any] = field(default_factory=dict)
+    aot: AotInfo | None = None  # KIND_AOT steps
+    partition: PartitionInfo | None = None  # KIND_PARTITION steps
+    device: str | None = None  # a lowering recompiled for another device (below_fx.device_steps)
+    lowering_pattern: bool = False  # a pattern whose replacement is a lowering (runs only compiled)
+    not_run: str | None = None  # why this step cannot be checked, set when it is captured
     tool_error: str | None = None
 
     @property
@@ -61,7 +83,9 @@ class GraphRecord:
     compiled: Any = None  # the compiled boxed callable (lowered graphs only)
     final: torch.fx.GraphModule | None = None
     schedule: Any = None  # Schedule: the scheduler's fusion groups and buffers (lowered graphs only)
-    info: dict[str, Any] = field(default_factory=dict)
+    param_mask: list[bool] = field(default_factory=list)  # which runtime inputs are parameters
+    joint: str | None = None  # forward/backward graphs: the joint graph they were split from
+    fw_metadata: Any = None  # lowered graphs: AOT's ViewAndMutationMeta
 
 
 @dataclass(frozen=True)

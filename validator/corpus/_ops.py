@@ -6,13 +6,20 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._specs import spec_file
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-OPS_FILE = Path(__file__).resolve().parents[2] / "specs" / "ops.toml"
+# package data of validator.specs (the repository's top-level specs/), found by importlib.resources
+OPS_FILE = spec_file("ops.toml")
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,9 @@ def _parse(raw: dict[str, object], where: str) -> OpSpec:
     return OpSpec(name, kind, expr, consts, to, bool(raw.get("floating_only", False)))
 
 
-def load_ops(path: str | Path = OPS_FILE) -> tuple[OpSpec, ...]:
+def load_ops(path: str | Path | Traversable = OPS_FILE) -> tuple[OpSpec, ...]:
     """Every ``[[op]]`` of the file, in file order (the order Hypothesis shrinks towards)."""
-    data = tomllib.loads(Path(path).read_text())
+    data = tomllib.loads((Path(path) if isinstance(path, str) else path).read_text())
     ops = tuple(_parse(raw, f"{path} op {i}") for i, raw in enumerate(data.get("op", [])))
     names = [o.name for o in ops]
     if len(set(names)) != len(names):

@@ -85,7 +85,7 @@ Build = Callable[[Sequence[Any]], Any]
 
 
 def _builder(expr: Any, leaves: dict[str, int]) -> Build | None:
-    pm = _compat.module("torch._inductor.pattern_matcher")
+    pm = _compat.pattern_matcher_module()
     if isinstance(expr, (pm.KeywordArg, pm.ExclusiveKeywordArg)):
         i = leaves.setdefault(f"kw:{expr.name}", len(leaves))
         return lambda vals: vals[i]

@@ -179,7 +179,7 @@ def check_fidelity(
     patches = _compat.cache_off_patches()
     notes: list[str] = []
     if random:
-        patches["torch._inductor.config"]["fallback_random"] = True
+        patches[_compat.INDUCTOR_CONFIG]["fallback_random"] = True
         notes.append(
             "the program draws random numbers: the plain compile ran with fallback_random=True, so that it "
             "draws eager's numbers (without it, no run of the program can be compared value by value)"

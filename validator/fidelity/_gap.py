@@ -145,7 +145,7 @@ def _codegen_feature(
     feats = active_features(device)
 
     def fixes(fs: Sequence[Feature]) -> bool:
-        cfg = {**patches, "torch._inductor.config": {**patches.get("torch._inductor.config", {}), **settings(fs)}}
+        cfg = {**patches, _compat.INDUCTOR_CONFIG: {**patches.get(_compat.INDUCTOR_CONFIG, {}), **settings(fs)}}
         try:
             with _compat.config_patches(cfg), patched(fs):
                 return good()

@@ -1,19 +1,11 @@
 """Numeric checking: run both sides of a step on the same inputs against a float64 oracle."""
 
 from ..fx import RunResult, run_graph
-from ._checks import (
-    DIVERGED,
-    EQUIVALENT,
-    NOT_RUN,
-    TOOL_ERROR,
-    UNCHANGED,
-    Checker,
-    CheckOptions,
-    StepCheck,
-    TrialResult,
-    compare_runs,
-)
+from ._checker import Checker, Runner, runner
 from ._compare import Mismatch, compare_values
+from ._inputs import Trial, trial_value
+from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, CheckOptions, StepCheck, TrialResult
+from ._runs import compare_runs
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
 __all__ = [
@@ -26,12 +18,16 @@ __all__ = [
     "Checker",
     "Mismatch",
     "RunResult",
+    "Runner",
     "StepCheck",
     "Tolerance",
+    "Trial",
     "TrialResult",
     "accumulation_length",
     "compare_runs",
     "compare_values",
     "run_graph",
+    "runner",
     "tolerance_for",
+    "trial_value",
 ]

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch._inductor.config as inductor_config
-from torch._inductor.custom_graph_pass import CustomGraphPass
 
 from .. import _compat
 from ..corpus import Target, target_from_pattern
@@ -96,7 +94,7 @@ class UserPass:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        with inductor_config.patch({self.hook: self.callable}):
+        with _compat.inductor_patch({self.hook: self.callable}):
             yield
 
     def targets(self) -> list[Target]:
@@ -129,7 +127,10 @@ class UserPass:
             return []
 
 
-class _PatternPass(CustomGraphPass):
+_CustomGraphPass: Any = _compat.custom_graph_pass_class()
+
+
+class _PatternPass(_CustomGraphPass):
     """A PatternMatcherPass on a hook: the hooks call their pass on the graph, it has ``apply``."""
 
     def __init__(self, patterns: Any, name: str) -> None:
@@ -147,7 +148,7 @@ def _name(p: Any) -> str:
 
 
 def _register(replacements: Sequence[Replacement]) -> Any:
-    pm = _compat.module("torch._inductor.pattern_matcher")
+    pm = _compat.pattern_matcher_module()
     pmp = _compat.pattern_matcher_pass_class()()
     for r in replacements:
         inputs = [x.detach() if isinstance(x, torch.Tensor) else x for x in r.example_inputs]

@@ -8,21 +8,16 @@ is the pass's only if the same program compiled without the pass does not show i
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
-from ..capture import Step, Trace, capture
-from ..fidelity import fresh, run_program
-from ..fx import describe
+from .._errors import UsageError
+from ..capture import Step, Trace
 from ..kinds import Verdict
-from ..localize import localize
-from ..numeric import DIVERGED, CheckOptions
+from ..numeric import DIVERGED
+from ..pipeline import Selection, Settings, run
 from ..report import Report
-from ..symbolic import SymbolicOptions, check_trace
 from ._install import UserPass
 
 EQUIVALENT = Verdict.EQUIVALENT
@@ -68,6 +63,23 @@ class RunOptions:
     symbolic_timeout_ms: int = 1000
     downstream: bool = True
 
+    def settings(self, *, training: bool, dynamic: bool) -> Settings:
+        """The pipeline settings of one program: the corpus's programs draw random numbers under
+        fallback_random, and fxtv's own plain-compile check is not a pass author's question."""
+        return Settings().but(
+            dynamic=dynamic,
+            training=training,
+            lower=self.lower,
+            fallback_random=True,
+            fidelity=False,
+            random_trials=self.random_trials,
+            special_values=self.special_values,
+            symbolic=self.symbolic,
+            symbolic_timeout_ms=self.symbolic_timeout_ms,
+            below_fx=False,
+            other_devices=False,
+        )
+
 
 def _descendants(trace: Trace, step: Step) -> list[Step]:
     out = [step]
@@ -76,19 +88,9 @@ def _descendants(trace: Trace, step: Step) -> list[Step]:
     return out
 
 
-def _compile(
-    user: UserPass | None, fn: Any, inputs: tuple[Any, ...], training: bool, dynamic: bool, lower: bool
-) -> tuple[Trace, str | None]:
-    torch._dynamo.reset()
-    error = None
-    hooks = user.installed() if user is not None else contextlib.nullcontext()
-    with hooks, capture(lower=lower) as trace:
-        try:
-            run_program(torch.compile(fn, backend="inductor", dynamic=dynamic), fresh(inputs), training)
-        except Exception as e:
-            error = f"torch.compile failed: {type(e).__name__}: {e}"
-    torch._dynamo.reset()
-    return trace, error
+def _mine(user: UserPass, trace: Trace) -> list[Step]:
+    """The steps of the user's pass: those named after its hook, and what they group."""
+    return [d for s in trace.steps if s.name == user.hook for d in _descendants(trace, s)]
 
 
 def check_program(
@@ -105,43 +107,47 @@ def check_program(
     ops: int | None = None,
 ) -> ProgramResult:
     t0 = time.perf_counter()
-    trace, error = _compile(user, fn, inputs, training, dynamic, options.lower)
+    settings = options.settings(training=training, dynamic=dynamic)
+
+    def select(trace: Trace) -> Selection | None:
+        leaves = {s.index for s in _mine(user, trace) if s.is_leaf and s.changed}
+        if not leaves:
+            return None  # the pass never fired: nothing to judge
+        first = min(leaves)
+        checked = leaves | ({s.index for s in trace.steps if s.index > first} if options.downstream else set())
+        return Selection(check=lambda s: s.index in checked, prove=leaves)
 
     def result(verdict: str, fired: int, **kw: Any) -> ProgramResult:
         return ProgramResult(name, origin, verdict, fired, time.perf_counter() - t0, source=source, ops=ops, **kw)
 
-    report = Report(
-        name, trace, None, dynamic=dynamic, training=training, inputs=[describe(x) for x in inputs], error=error
-    )
-    mine = [d for s in trace.steps if s.name == user.hook for d in _descendants(trace, s)]
+    try:
+        report = run(fn, inputs, settings, installed=user.installed(), only=select, name=name)
+    except UsageError as e:
+        return result(ERROR, 0, note=str(e))
+    trace = report.trace
+    mine = _mine(user, trace)
     fired = sum(1 for s in mine if s.pattern is not None) if user.is_pattern_pass else sum(
         1 for s in mine if s.changed and s.name == user.hook
     )
-    if error is not None:
-        return result(ERROR, fired, note=error, report=report)
-    leaves = {s.index for s in mine if s.is_leaf and s.changed}
-    if not leaves:
+    if report.error is not None:
+        return result(ERROR, fired, note=report.error, report=report)
+    loc = report.localization
+    if loc is None:
         return result(NOT_FIRED, fired)
-    first = min(leaves)
-    opts = CheckOptions(
-        random_trials=options.random_trials, special_values=options.special_values, below_fx=False, other_devices=False
-    )
-    checked = leaves | ({s.index for s in trace.steps if s.index > first} if options.downstream else set())
-    if options.symbolic:
-        report.symbolic = check_trace(trace, SymbolicOptions(timeout_ms=options.symbolic_timeout_ms), steps=leaves)
-    loc = localize(trace, opts, symbolic=report.symbolic, only=lambda s: s.index in checked)
-    report.localization = loc
+    leaves = {s.index for s in mine if s.is_leaf and s.changed}
     g = loc.guilty
     if g is None:
         return result(EQUIVALENT, fired)
     if g.step.index in leaves:
         return result(DIVERGED, fired, guilty=g.qualified_name, report=report)
     # Downstream: the pass's doing only if the compile without it agrees at that step.
-    control, control_error = _compile(None, fn, inputs, training, dynamic, options.lower)
-    same = [s for s in control.steps if control.qualified_name(s) == g.qualified_name and s.is_leaf and s.changed]
-    if control_error is None and same:
-        cloc = localize(control, opts, only=lambda s: s in same)
-        if cloc.guilty is not None:
+    def same_step(trace: Trace) -> Selection | None:
+        same = [s for s in trace.steps if trace.qualified_name(s) == g.qualified_name and s.is_leaf and s.changed]
+        return Selection(check=lambda s: s in same, prove=()) if same else None
+
+    control = run(fn, inputs, settings.but(symbolic=False), only=same_step, name=name)
+    if control.error is None and control.localization is not None:
+        if control.localization.guilty is not None:
             return result(
                 EQUIVALENT,
                 fired,

@@ -18,6 +18,7 @@ import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from ..capture import GraphRecord, Step, Trace
+from ..localize import check_step
 from ..numeric import DIVERGED, EQUIVALENT, Checker, CheckOptions, StepCheck
 from ..symbolic import Obligation
 from ..symbolic._graph_checks import graph_obligations
@@ -133,7 +134,7 @@ def prove_replacement(r: Replacement, *, timeout_ms: int = 1000, random_trials: 
         proof.obligations = graph_obligations(step, timeout_ms=timeout_ms)
     except Exception as e:
         proof.errors.append(f"symbolic trace failed: {type(e).__name__}: {e}")
-    opts = CheckOptions(random_trials=random_trials, below_fx=False, other_devices=False)
+    opts = CheckOptions(random_trials=random_trials)
     for label, vals in _variants(tuple(example)):
         try:
             search, replace = _trace(r.search_fn, vals, "real"), _trace(r.replace_fn, vals, "real")
@@ -141,7 +142,7 @@ def prove_replacement(r: Replacement, *, timeout_ms: int = 1000, random_trials: 
             continue
         trace = Trace()
         trace.graphs["pair"] = GraphRecord(label="pair", role="inference", runtime_inputs=vals)
-        proof.variants.append(Variant(label, Checker(trace, opts).check(_pair_step(search, replace))))
+        proof.variants.append(Variant(label, check_step(Checker(trace, opts), _pair_step(search, replace))))
     if not proof.variants:
         proof.errors.append("neither the example nor any variant could be traced")
     return proof

@@ -26,8 +26,10 @@ EXIT_EQUIVALENT, EXIT_DIVERGED, EXIT_ERROR = 0, 1, 2
 UNLOCALIZED = "unlocalized: capture differs from torch.compile"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
+    """The outcome of one validation (built once by ``pipeline.run``; never changed after)."""
+
     program: str
     trace: Trace
     localization: Localization | None

@@ -9,8 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..localize.below_fx import BelowFxBlame
-from ..numeric import DIVERGED, TOOL_ERROR, UNCHANGED, Mismatch
+from ..numeric import DIVERGED, UNCHANGED, Mismatch
 from ._model import VERDICT_STYLE, Report, node_summary
+from ._text import fidelity_line, probe_outcome, tool_errors
 
 
 def render(report: Report, console: Console | None = None, *, all_steps: bool = False) -> None:
@@ -78,9 +79,7 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
             )
         )
     _render_guilty(report, con)
-    errs = report.trace.tool_errors + (report.symbolic.errors if report.symbolic else []) + [
-        f"{v.qualified_name}: {v.check.reason}" for v in loc.verdicts if v.verdict == TOOL_ERROR
-    ]
+    errs = tool_errors(report)
     if errs:
         con.print(
             Panel(
@@ -113,11 +112,7 @@ def _render_fidelity(report: Report, con: Console) -> None:
         title = "[bold red]divergence the capture missed[/bold red]"
         con.print(Panel("\n".join(lines), title=title, border_style="red"))
         return
-    agree = "agree" if not fid.missed else "differ"
-    text = f"fidelity: eager and torch.compile {agree} on the real inputs ({fid.seconds:.1f}s, one plain compile)"
-    if fid.agreement.diverged:
-        text += f"; {fid.agreement.summary()}"
-    con.print(Text(text, style="dim"))
+    con.print(Text(fidelity_line(fid), style="dim"))
     for n in fid.notes:
         con.print(Text(f"  {n}", style="dim"))
 
@@ -235,8 +230,7 @@ def _below_lines(below: BelowFxBlame) -> list[str]:
     lines += [f"  {escape(e)}" for e in below.evidence]
     lines.append(f"[bold]recompiles[/bold]: {below.recompiles} of the last FX graph alone")
     for p in below.probes:
-        mark = "diverges" if p.diverged else "agrees" if p.diverged is False else f"failed: {p.error}"
-        lines.append(f"  [dim]{escape(p.what)}: {escape(mark)} ({p.seconds:.2f}s)[/dim]")
+        lines.append(f"  [dim]{escape(p.what)}: {escape(probe_outcome(p))} ({p.seconds:.2f}s)[/dim]")
     if below.devices:
         lines.append("[bold]devices[/bold]: " + ", ".join(f"{d} {escape(v)}" for d, v in below.devices.items()))
     if below.note:

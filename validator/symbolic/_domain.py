@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import sympy
 
-from ._translate import evaluate
+from ._evaluate import evaluate
 
 Bound = tuple[int | None, int | None]
 

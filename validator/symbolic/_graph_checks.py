@@ -1,5 +1,9 @@
 """Per FX step: outputs keep their sizes, strides and dtypes, and rewritten view chains
-keep their element maps, for every value of the shape symbols."""
+keep their element maps, for every value of the shape symbols.
+
+Each difference is one obligation proved over the shape symbols under the trace's ShapeEnv facts; a refuted
+one is replayed by running both graphs at the counterexample's sizes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import torch.fx
 
 from .. import _compat
 from ..capture import KIND_FX, Step
+from ..fx import output_nodes
 from ._facts import build_domain, shape_facts
 from ._obligation import DTYPE, SHAPE, STRIDE, VIEW_MAP, Obligation
 from ._replay import replay_on_graph
@@ -19,13 +24,9 @@ from ._solver import Replay, Verdict, prove_equal
 from ._viewmap import element_map, flat_source_offset
 
 
-def _outputs(gm: torch.fx.GraphModule) -> list[torch.fx.Node | None]:
-    out = next(n for n in reversed(gm.graph.nodes) if n.op == "output")
-    flat, _ = torch.utils._pytree.tree_flatten(out.args[0])
-    return [a if isinstance(a, torch.fx.Node) else None for a in flat]
-
-
 def _val(node: torch.fx.Node | None) -> Any:
+    """The value aten-level tracing recorded (meta ``"val"``) - deliberately not ``fx.meta_value``, which also
+    reads Dynamo's ``"example_value"`` and so would add output obligations to pre_grad steps."""
     return node.meta.get("val") if node is not None else None
 
 
@@ -40,7 +41,7 @@ def _mismatch(reason: str, before: Any, after: Any) -> Verdict:
 
 
 def _meta_env(gm: torch.fx.GraphModule) -> Any:
-    vals = [n.meta.get("val") for n in gm.graph.nodes if n.op == "placeholder"]
+    vals = [_val(n) for n in gm.graph.nodes if n.op == "placeholder"]
     return _compat.shape_env_of([v for v in vals if isinstance(v, torch.Tensor | torch.SymInt)])
 
 
@@ -67,7 +68,7 @@ class StepShapeChecker:
         yield from self._view_maps()
 
     def _outputs(self) -> Iterator[Obligation]:
-        outs_b, outs_a = _outputs(self.before), _outputs(self.after)
+        outs_b, outs_a = output_nodes(self.before), output_nodes(self.after)
         if len(outs_b) != len(outs_a):
             return  # the numeric check reports an output-count change
         fresh = set(self.step.created)

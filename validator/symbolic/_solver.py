@@ -17,7 +17,9 @@ import sympy
 import z3  # type: ignore[import-untyped]
 
 from ._domain import Domain
-from ._translate import Term, Unsupported, Z3Translator, evaluate
+from ._evaluate import evaluate
+from ._translate import Z3Translator
+from ._z3_arith import Term, Unsupported
 
 Status = Literal["proved", "refuted", "unknown", "unsupported", "error"]
 Kind = Literal["equal", "holds", "range"]

@@ -14,13 +14,16 @@ function is evaluated on integer arguments (that is what a counterexample is rep
   evaluation only while the numerator is small, which is recorded in ``assumptions``.
 
 Anything else raises :class:`Unsupported`, so it can never be part of a proof.
+
+The arithmetic the handlers build on is in ``_z3_arith``; the concrete evaluation that replays a
+counterexample under the same contracts, :func:`evaluate`, in ``_evaluate`` (both re-exported here).
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
@@ -29,101 +32,27 @@ import torch.utils._sympy.functions as tf
 import z3  # type: ignore[import-untyped]
 from sympy.core.kind import BooleanKind
 
-Term = Any  # z3.ExprRef (z3 ships no type stubs)
+from ._evaluate import evaluate
+from ._z3_arith import (
+    EXACT_FRACTION,
+    EXACT_INT,
+    Term,
+    Unsupported,
+    absolute,
+    ceil_q,
+    const,
+    floor_q,
+    floordiv,
+    fname,
+    is_one,
+    nonzero,
+    power,
+    pymod,
+    round_q,
+    trunc_q,
+)
 
-# Float-based rounding is exact (equals the rational result) while |numerator| stays below these:
-# integers up to 2**53 are exact doubles, and a fraction n/d with |n| < 2**52 cannot round onto or
-# across an integer or half-integer.
-_EXACT_INT = 2**53
-_EXACT_FRACTION = 2**52
-
-
-class Unsupported(Exception):
-    """An expression we do not model; ``name`` is the sympy class/function name."""
-
-    def __init__(self, name: str, detail: str = "") -> None:
-        super().__init__(f"{name}: {detail}" if detail else name)
-        self.name = name
-
-
-def _fname(expr: sympy.Basic) -> str:
-    return type(expr).__name__
-
-
-def _const(t: Term) -> int | None:
-    return t.as_long() if z3.is_int_value(t) else None
-
-
-def floordiv(a: Term, b: Term) -> Term:
-    """Python ``a // b`` for b != 0 (Euclidean ``div`` equals floor only for b > 0)."""
-    ca, cb = _const(a), _const(b)
-    if cb:
-        if ca is not None:
-            return z3.IntVal(ca // cb)
-        return a / cb if cb > 0 else (-a) / -cb
-    return z3.If(b > 0, a / b, (-a) / (-b))
-
-
-def pymod(a: Term, b: Term) -> Term:
-    """Python ``a % b`` for b != 0: the remainder takes the sign of the divisor."""
-    ca, cb = _const(a), _const(b)
-    if cb:
-        if ca is not None:
-            return z3.IntVal(ca % cb)
-        return a % cb if cb > 0 else -((-a) % -cb)
-    return z3.If(b > 0, a % b, -((-a) % (-b)))
-
-
-def _abs(a: Term) -> Term:
-    c = _const(a)
-    return z3.IntVal(abs(c)) if c is not None else z3.If(a >= 0, a, -a)
-
-
-def _nonzero(b: Term) -> Term:
-    c = _const(b)
-    return z3.BoolVal(c != 0) if c is not None else b != 0
-
-
-_MAX_EXPONENT = 1024  # a literal power beyond this is not index arithmetic; refuse rather than build it
-
-
-def _power(base: Term, exp: int) -> Term:
-    """base**exp by repeated squaring (O(log exp) terms)."""
-    if exp > _MAX_EXPONENT:
-        raise Unsupported("Pow", f"exponent {exp} > {_MAX_EXPONENT}")
-    result, square = z3.IntVal(1), base
-    while exp:
-        if exp & 1:
-            result = square if _const(result) == 1 else result * square
-        exp >>= 1
-        if exp:
-            square = square * square
-    return result
-
-
-# Rounding of a fraction n/d with d > 0 (d a Python int or a Z3 term known positive).
-def _floor_q(n: Term, d: Term) -> Term:
-    return n if _is_one(d) else n / d
-
-
-def _ceil_q(n: Term, d: Term) -> Term:
-    return n if _is_one(d) else -((-n) / d)
-
-
-def _trunc_q(n: Term, d: Term) -> Term:
-    return n if _is_one(d) else z3.If(n >= 0, n / d, -((-n) / d))
-
-
-def _round_q(n: Term, d: Term) -> Term:
-    """Round half to even, like Python's ``round``."""
-    if _is_one(d):
-        return n
-    q, r = n / d, n % d
-    return z3.If(2 * r < d, q, z3.If(2 * r > d, q + 1, q + q % 2))
-
-
-def _is_one(d: Term) -> bool:
-    return isinstance(d, int) and d == 1
+__all__ = ["SUPPORTED", "Term", "Unsupported", "Z3Translator", "evaluate"]
 
 
 class Z3Translator:
@@ -163,7 +92,7 @@ class Z3Translator:
         return t
 
     def ints(self, expr: sympy.Basic) -> list[Term]:
-        return [self.int_(a, _fname(expr)) for a in expr.args]
+        return [self.int_(a, fname(expr)) for a in expr.args]
 
     def require(self, cond: Term) -> None:
         if not z3.is_true(cond):
@@ -196,7 +125,7 @@ class Z3Translator:
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             # oo, int_oo, nan, BitwiseFn_*, OpaqueUnaryFn_*, FloatTrueDiv, unknown functions, ...
-            raise Unsupported(_fname(expr))
+            raise Unsupported(fname(expr))
         return handler(self, expr)
 
     # -- fractions (arguments of the rounding functions) -------------------------------------
@@ -208,16 +137,16 @@ class Z3Translator:
         """
         if isinstance(expr, tf.IntTrueDiv):
             a, b = self.int_(expr.args[0], "IntTrueDiv"), self.int_(expr.args[1], "IntTrueDiv")
-            self.require(_nonzero(b))
-            cb = _const(b)
+            self.require(nonzero(b))
+            cb = const(b)
             if cb is not None and cb != 0:
                 return (a if cb > 0 else -a), abs(cb), True
-            return z3.If(b > 0, a, -a), _abs(b), True
+            return z3.If(b > 0, a, -a), absolute(b), True
         if isinstance(expr, sympy.Rational):
             return z3.IntVal(int(expr.p)), int(expr.q), False
         if isinstance(expr, sympy.Add | sympy.Mul):
             parts = [self.fraction(a, where) for a in expr.args]
-            if all(_is_one(d) and not fl for _, d, fl in parts):
+            if all(is_one(d) and not fl for _, d, fl in parts):
                 return self.int_(expr, where), 1, False
             if any(fl for _, _, fl in parts) or not all(isinstance(d, int) for _, d, _ in parts):
                 raise Unsupported("IntTrueDiv", f"float arithmetic inside {where}")
@@ -228,17 +157,17 @@ class Z3Translator:
         return self.int_(expr, where), 1, False
 
     def rounding(self, expr: sympy.Basic, op: Callable[[Term, Any], Term], float_based: bool) -> Term:
-        n, d, floaty = self.fraction(expr.args[0], _fname(expr))
-        if floaty or (float_based and not (_is_one(d) and isinstance(expr, tf.FloorToInt))):
-            self.assume(_abs(n) <= _EXACT_INT if _is_one(d) else _abs(n) < _EXACT_FRACTION)
+        n, d, floaty = self.fraction(expr.args[0], fname(expr))
+        if floaty or (float_based and not (is_one(d) and isinstance(expr, tf.FloorToInt))):
+            self.assume(absolute(n) <= EXACT_INT if is_one(d) else absolute(n) < EXACT_FRACTION)
         return op(n, d)
 
     def pow_by_natural(self, base: Term, exp: Term) -> Term:
         """torch's PowByNatural: exp >= 0, and sympy yields int_oo once |result| > sys.maxsize."""
         self.require(exp >= 0)
-        ce = _const(exp)
-        value = _power(base, ce) if ce is not None and ce >= 0 else z3.If(exp == 0, 1, base**exp)
-        self.require(_abs(value) <= sys.maxsize)
+        ce = const(exp)
+        value = power(base, ce) if ce is not None and ce >= 0 else z3.If(exp == 0, 1, base**exp)
+        self.require(absolute(value) <= sys.maxsize)
         return value
 
 
@@ -258,25 +187,25 @@ def _pow(t: Z3Translator, e: sympy.Pow) -> Term:
     base, exp = e.args
     if not (isinstance(exp, sympy.Integer) and exp >= 0):
         raise Unsupported("Pow", f"exponent {exp} is not a non-negative integer")
-    return _power(t.int_(base, "Pow"), int(exp))
+    return power(t.int_(base, "Pow"), int(exp))
 
 
 def _relational(op: Callable[[Term, Term], Term], bools_ok: bool) -> Handler:
     def handle(t: Z3Translator, e: sympy.Basic) -> Term:
-        name = _fname(e)
+        name = fname(e)
         if bools_ok and e.args[0].kind is BooleanKind:
             return op(t.bool_(e.args[0], name), t.bool_(e.args[1], name))
         # Exact rational comparison: sympy solves conditions into forms like ``y <= 7/2``.
         (an, ad, af), (bn, bd, bf) = t.fraction(e.args[0], name), t.fraction(e.args[1], name)
         if af or bf:
             raise Unsupported("IntTrueDiv", f"float comparison in {name}")
-        return op(an, bn) if _is_one(ad) and _is_one(bd) else op(an * bd, bn * ad)
+        return op(an, bn) if is_one(ad) and is_one(bd) else op(an * bd, bn * ad)
 
     return handle
 
 
 def _logic(op: Callable[..., Term]) -> Handler:
-    return lambda t, e: op(*[t.bool_(a, _fname(e)) for a in e.args])
+    return lambda t, e: op(*[t.bool_(a, fname(e)) for a in e.args])
 
 
 def _minmax(pick_first: Callable[[Term, Term], Term]) -> Handler:
@@ -311,25 +240,22 @@ def _piecewise(t: Z3Translator, e: sympy.Piecewise) -> Term:
     return acc
 
 
-def _floordiv(t: Z3Translator, e: Any) -> Term:
-    a, b = t.ints(e)
-    t.require(_nonzero(b))
-    return floordiv(a, b)
+def _division(op: Callable[[Term, Term], Term], *, exact: bool = False) -> Handler:
+    """A two-argument division-like function: defined for a nonzero divisor (and, if ``exact``, no remainder)."""
+
+    def handle(t: Z3Translator, e: Any) -> Term:
+        a, b = t.ints(e)
+        t.require(nonzero(b))
+        if exact:
+            t.require(pymod(a, b) == 0)
+        return op(a, b)
+
+    return handle
 
 
-def _cleandiv(t: Z3Translator, e: Any) -> Term:
-    """FloorDiv whose rounding inductor may assume away: defined only when exact."""
-    a, b = t.ints(e)
-    t.require(_nonzero(b))
-    t.require(pymod(a, b) == 0)
-    return floordiv(a, b)
-
-
-def _ceildiv(t: Z3Translator, e: Any) -> Term:
+def _ceildiv(a: Term, b: Term) -> Term:
     # torch 2.13's CeilDiv.__new__ returns CleanDiv(a, b) or FloorDiv(a + b - 1, b), so instances do
     # not exist; if one ever does, give it that constructor's meaning (a ceiling only for b > 0).
-    a, b = t.ints(e)
-    t.require(_nonzero(b))
     return floordiv(a + b - 1, b)
 
 
@@ -337,15 +263,9 @@ def _modular_indexing(t: Z3Translator, e: Any) -> Term:
     """(a // b) % c with Python rounding (sympy evaluates it on Integers; the docstring's "C modulus"
     is what Triton/C++ codegen computes, and differs for negative operands)."""
     a, b, c = t.ints(e)
-    t.require(_nonzero(b))
-    t.require(_nonzero(c))
+    t.require(nonzero(b))
+    t.require(nonzero(c))
     return pymod(floordiv(a, b), c)
-
-
-def _python_mod(t: Z3Translator, e: Any) -> Term:
-    a, b = t.ints(e)
-    t.require(_nonzero(b))
-    return pymod(a, b)
 
 
 def _torch_mod(t: Z3Translator, e: Any) -> Term:
@@ -401,22 +321,23 @@ _HANDLERS: dict[type, Handler] = {
     sympy.Max: _minmax(lambda a, m: a > m),
     tf.Min: _minmax(lambda a, m: a < m),
     tf.Max: _minmax(lambda a, m: a > m),
-    sympy.Abs: lambda t, e: _abs(t.int_(e.args[0], "Abs")),
-    sympy.floor: _rounder(_floor_q, float_based=False),
-    sympy.ceiling: _rounder(_ceil_q, float_based=False),
-    sympy.Mod: _python_mod,
-    tf.FloorDiv: _floordiv,
-    tf.CleanDiv: _cleandiv,
-    tf.CeilDiv: _ceildiv,
+    sympy.Abs: lambda t, e: absolute(t.int_(e.args[0], "Abs")),
+    sympy.floor: _rounder(floor_q, float_based=False),
+    sympy.ceiling: _rounder(ceil_q, float_based=False),
+    sympy.Mod: _division(pymod),
+    tf.FloorDiv: _division(floordiv),
+    # FloorDiv whose rounding inductor may assume away: defined only when exact.
+    tf.CleanDiv: _division(floordiv, exact=True),
+    tf.CeilDiv: _division(_ceildiv),
     tf.ModularIndexing: _modular_indexing,
-    tf.PythonMod: _python_mod,
+    tf.PythonMod: _division(pymod),
     tf.Mod: _torch_mod,
     tf.Where: _where,
     tf.Identity: lambda t, e: t.translate(e.args[0]),
-    tf.CeilToInt: _rounder(_ceil_q, float_based=True),
-    tf.FloorToInt: _rounder(_floor_q, float_based=True),
-    tf.TruncToInt: _rounder(_trunc_q, float_based=True),
-    tf.RoundToInt: _rounder(_round_q, float_based=True),
+    tf.CeilToInt: _rounder(ceil_q, float_based=True),
+    tf.FloorToInt: _rounder(floor_q, float_based=True),
+    tf.TruncToInt: _rounder(trunc_q, float_based=True),
+    tf.RoundToInt: _rounder(round_q, float_based=True),
     tf.IntTrueDiv: _int_true_div,
     tf.PowByNatural: _pow_by_natural,
     tf.LShift: _lshift,
@@ -424,85 +345,3 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 SUPPORTED: frozenset[str] = frozenset(c.__name__ for c in _HANDLERS if c is not tf.IntTrueDiv)
-
-
-# -- the same contracts, checked concretely (for replaying counterexamples) -------------------
-def _ints(values: list[sympy.Basic]) -> list[int] | None:
-    return [int(v) for v in values] if all(isinstance(v, sympy.Integer) for v in values) else None
-
-
-def _pow_overflows(b: int, e: int) -> bool:
-    if abs(b) <= 1:
-        return False
-    return e >= 64 or abs(b) ** e > sys.maxsize
-
-
-_CONTRACTS: dict[type, Callable[[list[int]], str | None]] = {
-    tf.FloorDiv: lambda v: "division by zero" if v[1] == 0 else None,
-    tf.CleanDiv: lambda v: "division by zero" if v[1] == 0 else ("inexact CleanDiv" if v[0] % v[1] else None),
-    tf.CeilDiv: lambda v: "division by zero" if v[1] == 0 else None,
-    tf.ModularIndexing: lambda v: "division by zero" if v[1] == 0 or v[2] == 0 else None,
-    tf.PythonMod: lambda v: "modulo by zero" if v[1] == 0 else None,
-    sympy.Mod: lambda v: "modulo by zero" if v[1] == 0 else None,
-    tf.Mod: lambda v: None if v[0] >= 0 and v[1] >= 1 else "Mod outside p >= 0, q >= 1",
-    tf.IntTrueDiv: lambda v: "division by zero" if v[1] == 0 else None,
-    tf.PowByNatural: lambda v: "negative exponent" if v[1] < 0 else ("overflow" if _pow_overflows(*v) else None),
-    tf.LShift: lambda v: "negative shift" if v[1] < 0 else ("overflow" if _pow_overflows(2, v[1]) else None),
-    tf.RShift: lambda v: "negative shift" if v[1] < 0 else ("overflow" if _pow_overflows(2, v[1]) else None),
-}
-
-
-class _Undefined(Exception):
-    pass
-
-
-def evaluate(expr: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Integer]) -> tuple[sympy.Basic | None, str]:
-    """Evaluate ``expr`` at ``point`` with sympy: (value, "") or (None, why it is undefined there).
-
-    Independent of the Z3 encoding.  Like ``xreplace`` it rebuilds the tree bottom-up so sympy
-    evaluates every node on concrete arguments, but it also unwraps ``Identity`` (which sympy never
-    evaluates away) and checks the translator's contracts on every partial node's arguments,
-    including nodes of untaken branches (definedness is strict).  Unassigned symbols stay symbolic.
-    """
-    memo: dict[sympy.Basic, sympy.Basic] = {}
-
-    def ev(node: sympy.Basic) -> sympy.Basic:
-        hit = memo.get(node)
-        if hit is not None:
-            return hit
-        if isinstance(node, sympy.Symbol):
-            out: sympy.Basic = point.get(node, node)
-        elif not node.args:
-            out = node
-        else:
-            args = [ev(a) for a in node.args]
-            if isinstance(node, tf.Identity):
-                out = args[0]
-            else:
-                _check(node, args)
-                out = node.func(*args)
-        memo[node] = out
-        return out
-
-    try:
-        return ev(expr), ""
-    except _Undefined as exc:
-        return None, str(exc)
-    except Exception as exc:  # ZeroDivisionError, torch Mod's AssertionError, ...
-        return None, f"{type(exc).__name__}: {exc}"
-
-
-def _check(node: sympy.Basic, args: list[sympy.Basic]) -> None:
-    if isinstance(node, sympy.Pow | tf.PowByNatural) and len(args) == 2:
-        b, e = args
-        if isinstance(b, sympy.Integer) and isinstance(e, sympy.Integer) and abs(b) > 1 and e > 4 * _MAX_EXPONENT:
-            raise _Undefined(f"{node}: power too large to evaluate")  # sympy would compute it exactly
-    if isinstance(node, sympy.Piecewise):
-        if not any(pair.args[1] is sympy.true for pair in args):
-            raise _Undefined(f"{node}: no branch applies")
-        return
-    check = _CONTRACTS.get(type(node))
-    values = _ints(args) if check is not None else None
-    why = check(values) if check is not None and values is not None else None
-    if why:
-        raise _Undefined(f"{node}: {why}")

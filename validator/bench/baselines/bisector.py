@@ -1,7 +1,7 @@
 """Baseline (b): inductor's own ``CompilerBisector.do_bisect`` with an fp64 accuracy check.
 
 The check compiles the program, runs it, and compares with eager through
-``torch._dynamo.utils.same`` against a float64 eager run (the accuracy minifier's oracle). The
+Dynamo's ``same`` (``dynamo.utils.same``) against a float64 eager run (the accuracy minifier's oracle). The
 bisector then recompiles with backends and subsystems switched off until the check passes, and
 names the backend, the subsystem and the application number (with a pass name or a node).
 """
@@ -13,8 +13,6 @@ import io
 import time
 from collections.abc import Callable
 from typing import Any
-
-import torch
 
 from ... import _compat
 from ._observe import observe
@@ -33,7 +31,6 @@ BACKEND_STAGE = {"eager": "dynamo", "aot_eager": "aot", "aot_eager_decomp_partit
 
 
 def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool) -> dict[str, Any]:
-    from torch._dynamo.utils import same
     bisector = _compat.compiler_bisector()
 
     calls = 0
@@ -51,12 +48,11 @@ def run(fn_factory: Callable[[], tuple[Any, tuple[Any, ...]]], *, training: bool
             got = observe(fn, args, training=training, compile=True)
         except Exception:
             return False
-        return bool(same(ref, got, fp64_ref=ref64, tol=1e-4, equal_nan=True))
+        return _compat.accuracy_same(ref, got, fp64_ref=ref64, tol=1e-4, equal_nan=True)
 
     t0 = time.perf_counter()
     with (
-        torch._inductor.config.patch(fx_graph_cache=False),
-        torch._functorch.config.patch(enable_autograd_cache=False),
+        _compat.caches_off(),
         contextlib.redirect_stdout(io.StringIO()),  # it narrates every step on stdout
     ):
         try:

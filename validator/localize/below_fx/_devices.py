@@ -85,9 +85,9 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
     the two against the one float64 reference.
     """
     out: list[Step] = []
-    done = {(s.graph, s.info["device"]) for s in trace.steps if s.info.get("device")}
+    done = {(s.graph, s.device) for s in trace.steps if s.device}
     for step in list(trace.steps):
-        if step.kind != KIND_LOWERING or not step.changed or step.info.get("device"):
+        if step.kind != KIND_LOWERING or not step.changed or step.device:
             continue
         base = checker.base_inputs(step.graph)
         if base is None:
@@ -104,7 +104,7 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
                 kind=KIND_LOWERING,
                 changed=True,
                 before=step.before,
-                info={"device": dev},
+                device=dev,
             )
             try:
                 gm = retarget(snapshot(step.before), dev)
@@ -113,6 +113,6 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
                     compiled = _compat.compile_lowered(gm, inputs, role=trace.graphs[step.graph].role)
                 new.after = on_device(compiled, dev)
             except Exception as e:
-                new.info["not_run"] = f"could not compile the graph on {dev}: {type(e).__name__}: {e}"
+                new.not_run = f"could not compile the graph on {dev}: {type(e).__name__}: {e}"
             out.append(new)
     return out

@@ -14,7 +14,7 @@ from typing import Any
 
 from ... import _compat
 
-_CFG = "torch._inductor.config"
+_CFG = _compat.INDUCTOR_CONFIG
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class Recompiler:
         base = checker.base_inputs(step.graph)
         self.inputs: list[Any] = list(base[0]) if base else []
         self.home = graph_device(self.inputs)  # where the graph was captured and runs
-        self.device = step.info.get("device", self.home)  # where this step's compiled code runs
+        self.device = step.device or self.home  # where this step's compiled code runs
         self.probes: list[Probe] = []
 
     def run(
@@ -56,7 +56,7 @@ class Recompiler:
         schedules: list[Schedule] = []
         hook = FusionHook(_compat.post_fusion_pass(), schedules.append, lambda: self.step.graph, keep)
         patches = _compat.cache_off_patches()
-        patches["torch._inductor.config"].update(
+        patches[_compat.INDUCTOR_CONFIG].update(
             {"fallback_random": self.trace.fallback_random, _compat.POST_FUSION_HOOK: hook, **settings(features)}
         )
         diverged: bool | None = None
@@ -84,7 +84,7 @@ class Recompiler:
                 compiled = _compat.compile_lowered(gm, examples, role=self.role)
             if target != self.home:
                 compiled = on_device(compiled, target)
-            check = self.checker.check_compiled(self.step, compiled, [self.trial])
+            check = self.checker.check_compiled(self.step.before, self.step.graph, compiled, [self.trial])
             if check.verdict in (DIVERGED, EQUIVALENT):
                 diverged = check.verdict == DIVERGED
             else:

@@ -1,36 +1,34 @@
 """Python source that rebuilds a value exactly: tensors (dtype, shape, strides, every value,
--0.0, inf, nan; float reprs round-trip exactly), numbers, dtypes, devices, lists and tuples."""
+-0.0, inf, nan; float reprs round-trip exactly), numbers, dtypes, devices, lists and tuples.
+
+``encodable`` says which values ``literal`` can write; the shrinker only feeds a cut node's
+recorded value when it is encodable, the repro script's printer writes them with ``literal``.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
-import torch.fx
 
-if TYPE_CHECKING:
-    pass
+from ...fx import is_fake
 
 _SCALARS = (bool, int, float, str, type(None))
 
 
 def encodable(v: Any) -> bool:
+    """Whether ``literal`` can write ``v`` (strided, real tensors; scalars, dtypes, devices, sequences)."""
     if isinstance(v, torch.Tensor):
-        return v.layout == torch.strided and not v.is_quantized and not _is_fake(v)
+        return v.layout == torch.strided and not v.is_quantized and not is_fake(v)
     if isinstance(v, (list, tuple)):
         return all(encodable(x) for x in v)
     return isinstance(v, (*_SCALARS, torch.dtype, torch.device))
 
 
-def _is_fake(v: torch.Tensor) -> bool:
-    from torch._subclasses.fake_tensor import FakeTensor
-
-    return isinstance(v, FakeTensor)
-
-
 def float_literal(x: float) -> str:
-    # repr round-trips every double exactly and keeps -0.0; inf / nan are names in the script
+    """A float's exact source; ``inf`` / ``nan`` are names the script defines."""
+    # repr round-trips every double exactly and keeps -0.0
     return repr(x) if math.isfinite(x) else ("nan" if x != x else ("inf" if x > 0 else "-inf"))
 
 
@@ -51,7 +49,10 @@ def _rows(x: Any) -> str:
 
 
 def literal(v: Any) -> str:
-    """Python source that rebuilds ``v`` exactly (dtype, shape, strides, values, -0.0, inf, nan)."""
+    """Python source that rebuilds ``v`` exactly (dtype, shape, strides, values, -0.0, inf, nan).
+
+    Tensors become calls of the script's ``_t`` (and ``_c`` for complex) helpers.
+    """
     if isinstance(v, torch.Tensor):
         t = v.detach().cpu()
         dev = "" if v.device.type == "cpu" else f", dev={str(v.device)!r}"

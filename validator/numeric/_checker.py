@@ -1,0 +1,221 @@
+"""Running both sides of a step over several input trials against a float64 oracle.
+
+The ``Checker`` owns what every step kind shares: a graph lineage's real inputs and their trial
+variants, the trial loop (before-graph, after-side, float64 copy of the before-graph), which
+mismatches are only warnings, and the lowering check (an FX graph against compiled code). What
+"the same inputs" and "the same outputs" mean for each kind of step is the step kind's own
+business (``validator.localize.kinds``): it hands ``run_trials`` its input mapping and its
+projection of the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.fx
+
+from ..capture import Trace
+from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value
+from ._compare import Mismatch
+from ._inputs import REAL, Trial, tangent_like, trial_inputs, trials
+from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, CheckOptions, StepCheck, TrialResult
+from ._runs import compare_runs
+from ._signed_zero import SIGNED_ZERO, zero_sign_defined
+from ._tolerance import accumulation_length, tolerance_for
+
+Runner = Callable[[Sequence[Any]], RunResult]
+
+
+class Checker:
+    def __init__(self, trace: Trace, options: CheckOptions | None = None) -> None:
+        self.trace = trace
+        self.options = options or CheckOptions()
+        self.trials = trials(self.options.random_trials, self.options.special_values)
+        self._base: dict[str, tuple[list[Any], list[bool]] | None] = {}
+        # (graph lineage, trial) -> the last after-graph run: consecutive steps of a lineage share
+        # that version as their before-graph, so each version runs once per trial.
+        self._last_run: dict[tuple[str, str], tuple[torch.fx.GraphModule, RunResult]] = {}
+
+    # ------------------------------------------------------------------ inputs
+    def base_inputs(self, label: str) -> tuple[list[Any], list[bool]] | None:
+        """Real inputs of a graph lineage and which of them are parameters."""
+        if label not in self._base:
+            self._base[label] = self._compute_base(label)
+        return self._base[label]
+
+    def _compute_base(self, label: str) -> tuple[list[Any], list[bool]] | None:
+        rec = self.trace.graphs.get(label)
+        if rec is None:
+            return None
+        if rec.role != "joint":
+            if rec.runtime_inputs is None:
+                return None
+            return list(rec.runtime_inputs), list(rec.param_mask)
+        # A joint graph never runs: its primals are the forward graph's real inputs (same
+        # placeholder names), its tangents are generated.
+        fw = next((g for g in self.trace.graphs.values() if g.role == "forward" and g.joint == label), None)
+        if fw is None or fw.runtime_inputs is None or fw.final is None or rec.final is None:
+            return None
+        fw_names = [n.name for n in fw.final.graph.nodes if n.op == "placeholder"]
+        fw_mask = fw.param_mask
+        values: list[Any] = []
+        mask: list[bool] = []
+        for i, p in enumerate(n for n in rec.final.graph.nodes if n.op == "placeholder"):
+            if p.name.startswith("tangents"):
+                values.append(tangent_like(p.meta.get("val"), i))
+                mask.append(False)
+            elif p.name in fw_names:
+                j = fw_names.index(p.name)
+                values.append(fw.runtime_inputs[j])
+                mask.append(bool(fw_mask[j]) if j < len(fw_mask) else False)
+            else:
+                return None
+        return values, mask
+
+    def inputs(self, label: str, trial: Trial) -> list[Any] | None:
+        base = self.base_inputs(label)
+        if base is None:
+            return None
+        return trial_inputs(base[0], trial, base[1])
+
+    # ------------------------------------------------------------------ trials
+    @property
+    def stubs(self) -> dict[int, Any]:
+        """Eager evaluators for nodes that call lowering-pattern handlers (see capture)."""
+        return self.trace.lowering_stubs
+
+    def _run_cached(self, gm: torch.fx.GraphModule, inp: list[Any], key: tuple[str, str] | None) -> RunResult:
+        hit = self._last_run.get(key) if key else None
+        if hit is not None and hit[0] is gm:
+            return hit[1]
+        return run_graph(gm, inp, stubs=self.stubs)
+
+    def _is_soft(self, m: Mismatch, trial: Trial, before: torch.fx.GraphModule, soft_special: bool) -> bool:
+        """Whether mismatch ``m`` is only a warning (docs/tolerance.md)."""
+        if m.kind == SIGNED_ZERO:
+            if not self.options.signed_zero:
+                return True
+            # at the lowering step a flipped zero counts where its producer defines the sign
+            return soft_special and not zero_sign_defined(before, m.where)
+        # also: compiled code may hand back a donated input buffer as an output
+        return soft_special and (trial.special or m.kind == "input_alias")
+
+    def chosen(self, trial_names: Sequence[str] | None) -> list[Trial]:
+        return [t for t in self.trials if trial_names is None or t.name in trial_names]
+
+    def check_compiled(
+        self, gm: torch.fx.GraphModule, label: str, compiled: Any, trial_names: Sequence[str] | None = None
+    ) -> StepCheck:
+        """FX graph ``gm`` of lineage ``label`` against ``compiled`` (a boxed callable: the
+        captured compile, a recompile, another device's) on the trials named (default: all).
+
+        Fused kernels may legitimately treat non-finite values and signed zeros differently from
+        eager kernels, so those are warnings here unless ``special_values_at_lowering="fail"``.
+        """
+        if self.base_inputs(label) is None:
+            return StepCheck(NOT_RUN, reason=f"graph {label} was compiled but never run")
+        # Inductor may reuse (donate) input buffers it owns, e.g. saved activations in a backward:
+        # only inputs the FX graph itself mutates are compared.
+        return self.run_trials(
+            gm,
+            runner(compiled),
+            lambda t: self.inputs(label, t),
+            soft_special=self.options.special_values_at_lowering != "fail",
+            only_mutated_inputs=True,
+            trials=self.chosen(trial_names),
+        )
+
+    def run_trials(
+        self,
+        before: torch.fx.GraphModule,
+        after: Runner | torch.fx.GraphModule,
+        make_inputs: Callable[[Trial], list[Any] | None],
+        project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None = None,
+        after_inputs: Callable[[Trial, list[Any]], list[Any]] | None = None,
+        soft_special: bool = False,
+        only_mutated_inputs: bool = False,
+        lineage: str | None = None,
+        trials: Sequence[Trial] | None = None,
+    ) -> StepCheck:
+        """Run ``before`` (native and float64) and ``after`` per trial and compare."""
+        k = accumulation_length(before)
+        random = has_random_ops(before)
+        ref_gm: torch.fx.GraphModule | None = None
+        ref_note = "float64"
+        if random:
+            ref_note = "before-graph (random ops: a float64 copy draws other numbers)"
+        else:
+            try:
+                ref_gm = to_float64(before)
+            except Exception as e:
+                ref_note = f"before-graph (no float64 copy: {type(e).__name__})"
+        result = StepCheck(EQUIVALENT)
+        for trial in self.trials if trials is None else trials:
+            inp = make_inputs(trial)
+            if inp is None:
+                return StepCheck(NOT_RUN, reason="inputs unavailable")
+            key = (lineage, trial.name) if lineage else None
+            b = self._run_cached(before, inp, key)
+            if b.error is not None:
+                if trial.name == REAL:
+                    return StepCheck(TOOL_ERROR, reason=f"before-graph does not run: {b.error}")
+                # generated values outside the program's domain (e.g. an index): say so, go on
+                result.trials.append(
+                    TrialResult(
+                        trial.name,
+                        trial.special,
+                        ref_note,
+                        inputs=inp,
+                        skipped=f"before-graph raises on these values: {b.error[:120]}",
+                    )
+                )
+                continue
+            a_inp = after_inputs(trial, inp) if after_inputs else inp
+            if isinstance(after, torch.fx.GraphModule):
+                a = run_graph(after, a_inp, stubs=self.stubs)
+                if key is not None:
+                    self._last_run[key] = (after, a)
+            else:
+                a = after(a_inp)
+            note = ref_note
+            r: RunResult | None = None
+            if ref_gm is not None:
+                r = run_graph(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                if r.error is not None:
+                    note, r = f"before-graph (float64 run failed: {r.error[:80]})", None
+            tr = TrialResult(trial.name, trial.special, note, inputs=inp)
+            result.trials.append(tr)
+            if a.error is not None:
+                tr.mismatches.append(Mismatch("graph", "error", f"after-side raises {a.error}"))
+            else:
+                if project is not None:
+                    b_cmp, a_cmp = project(b, a)
+                    r = project(r, a)[0] if r is not None else None
+                else:
+                    b_cmp, a_cmp = b, a
+                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
+                soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
+                result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
+                tr.mismatches += [m for m in found if m not in soft]
+            if tr.diverged:
+                result.verdict = DIVERGED
+                if self.options.stop_at_first_divergence:
+                    break
+        dtypes = {x.dtype for x in _tensors(result.trials[0].inputs if result.trials else [])}
+        fdt = [d for d in dtypes if d.is_floating_point]
+        if fdt:
+            tol = tolerance_for(max(fdt, key=lambda d: torch.finfo(d).eps), k, have_reference=ref_gm is not None)
+            result.tolerance = f"K={k}, {tol.describe()}"
+        return result
+
+def runner(compiled: Any) -> Runner:
+    """A compiled boxed callable as a ``Runner``."""
+    return lambda inp: run_compiled(compiled, inp)
+
+
+def _tensors(values: Sequence[Any] | None) -> list[torch.Tensor]:
+    return [v for v in values or [] if isinstance(v, torch.Tensor)]
+
+
