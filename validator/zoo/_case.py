@@ -23,7 +23,7 @@ class ZooCase:
       program returns a scalar loss, so ``out.backward()`` needs no gradient
       argument (``out.sum().backward()`` works too).
     * ``"random"`` in ``tags``: outputs depend on the RNG; compare under
-      ``torch._inductor.config.fallback_random=True`` and reseed before each
+      inductor's ``config.fallback_random=True`` and reseed before each
       run.
     """
 
@@ -33,7 +33,7 @@ class ZooCase:
     dynamic: bool = False  # compile with dynamic=True
     training: bool = False  # validator also runs and checks backward
     tags: tuple[str, ...] = ()
-    # inductor config the program is compiled under (``torch._inductor.config`` keys), applied
+    # inductor config the program is compiled under (keys of inductor's ``config``), applied
     # around the whole validation, the user's own compile included: a bug that needs a flag
     config: tuple[tuple[str, Any], ...] = ()
 

@@ -1,6 +1,6 @@
 """Programs on which torch 2.13's inductor changes observable results: live divergences.
 
-They are the kinds of programs PyTorch's inductor tests compile (``inductor_kinds.py``), but on
+They are the kinds of programs PyTorch's inductor tests compile (``inductor_kinds``), but on
 fxtv's special-values trial (NaN, +-Inf, -0.0, huge magnitudes), or in output layout, the
 compiled program differs from eager. They are not counted as correct programs (a report on them
 is not a false alarm) and are checked by ``tests/test_live_divergences.py``.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from . import _below as _below  # registers the cases
 from . import _graph as _graph
-from ._registry import BUGS
+from ._registry import REAL
 
-TRACKER = tuple(BUGS)
+TRACKER = REAL.cases
 
 __all__ = ["TRACKER"]

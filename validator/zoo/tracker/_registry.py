@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._case import ZooCase
+from .._registry import Build, Registry
 
-Build = Callable[[], tuple[Callable[..., Any], tuple[Any, ...]]]
-
-BUGS: list[ZooCase] = []
+REAL = Registry()  # ``REAL.cases``: every bug registered, in order
 
 
 def bug(
@@ -27,20 +25,5 @@ def bug(
     ``what`` says, in a sentence, what the compiled program gets wrong. ``build`` seeds the RNG
     itself and returns ``(fn_or_module, inputs)``, as every zoo case does.
     """
-
-    def register(build: Build) -> Build:
-        tags = ("real", f"pytorch/pytorch#{issue}", *(("random",) if random else ()))
-        BUGS.append(
-            ZooCase(
-                name=f"real_{issue}_{slug}",
-                description=what,
-                build=build,
-                dynamic=dynamic,
-                training=training,
-                tags=tags,
-                config=tuple(sorted((config or {}).items())),
-            )
-        )
-        return build
-
-    return register
+    tags = ("real", f"pytorch/pytorch#{issue}", *(("random",) if random else ()))
+    return REAL(f"real_{issue}_{slug}", what, tags=tags, dynamic=dynamic, training=training, config=config)

@@ -1,0 +1,26 @@
+"""Conventions every zoo builder follows: a fixed seed, tiny random inputs, inference modules
+frozen (eval mode, no grads)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+# What a builder returns: ``(fn_or_module, example_inputs)``.
+Built = tuple[Callable[..., Any], tuple[Any, ...]]
+
+SEED = 0
+
+
+def _inference(module: nn.Module) -> nn.Module:
+    # No grads -> AOTAutograd emits a forward-only graph; eval pins BN/dropout.
+    module.eval()
+    module.requires_grad_(False)
+    return module
+
+
+def _x(*shape: int) -> Tensor:
+    return torch.randn(*shape)
