@@ -79,7 +79,8 @@ class Report:
         by: dict[str, int] = {}
         for v in self.localization.verdicts if self.localization else []:
             if v.step.is_leaf and v.step.changed:
-                by[v.verdict] = by.get(v.verdict, 0) + 1
+                key = str(v.verdict)  # a plain string: the counts are rendered and serialised as is
+                by[key] = by.get(key, 0) + 1
         return {
             "captured_steps": len(steps),
             "leaf_steps": sum(1 for s in steps if s.is_leaf),

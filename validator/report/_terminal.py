@@ -66,7 +66,7 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
     con.print(
         Text(
             f"{counts['captured_steps']} steps captured, {counts['changed_steps']} changed the program, "
-            f"verdicts {counts['by_verdict']}",
+            f"verdicts: {', '.join(f'{n} {v}' for v, n in counts['by_verdict'].items()) or 'none checked'}",
             style="dim",
         )
     )
