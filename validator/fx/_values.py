@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
+import torch.utils._pytree as pytree
 
 
 def clone_tensor(t: torch.Tensor) -> torch.Tensor:
@@ -37,13 +38,41 @@ def clone_inputs(values: Sequence[Any]) -> list[Any]:
 
 
 def flatten(out: Any) -> list[Any]:
-    """Graph outputs as a flat list (tuples/lists nested arbitrarily)."""
+    """Graph or program outputs as a flat list: tuples and lists nested arbitrarily (None kept, so
+    a graph's output positions stay put), mappings by their values (a Hugging Face ``ModelOutput``
+    is one), containers torch's pytree knows (dataclasses, classes their library registered) by
+    their leaves, and other objects by their attributes' values (a KV cache object holds its
+    tensors in lists of layers): what a program returns is compared by what it holds, not by
+    object identity."""
+    flat: list[Any] = []
+    _flatten_into(out, flat, depth=0, seen=set())
+    return flat
+
+
+_MAX_DEPTH = 8  # objects nest no deeper in practice; beyond it a value is compared as is
+
+
+def _flatten_into(out: Any, flat: list[Any], depth: int, seen: set[int]) -> None:
     if isinstance(out, (list, tuple)):
-        flat: list[Any] = []
         for x in out:
-            flat.extend(flatten(x))
-        return flat
-    return [out]
+            _flatten_into(x, flat, depth, seen)
+        return
+    if out is None or isinstance(out, (torch.Tensor, int, float, complex, bool, str, bytes)) or depth >= _MAX_DEPTH:
+        flat.append(out)
+        return
+    if id(out) in seen:  # a cycle, or the same object reached twice: its values are already in
+        return
+    if isinstance(out, Mapping):
+        seen.add(id(out))
+        _flatten_into(list(out.values()), flat, depth + 1, seen)
+    elif type(out) in pytree.SUPPORTED_NODES:
+        seen.add(id(out))
+        _flatten_into(pytree.tree_leaves(out), flat, depth + 1, seen)
+    elif hasattr(out, "__dict__") and not callable(out) and not isinstance(out, (type, torch.nn.Module)):
+        seen.add(id(out))
+        _flatten_into([v for k, v in sorted(vars(out).items()) if not k.startswith("__")], flat, depth + 1, seen)
+    else:
+        flat.append(out)
 
 
 def is_fake(v: Any) -> bool:
