@@ -19,6 +19,7 @@ from ._run import (
     run_graph,
     to_float64,
     widen_value,
+    writes_nothing,
 )
 from ._snapshot import SEMANTIC_META, fingerprint, snapshot
 from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake
@@ -48,4 +49,5 @@ __all__ = [
     "snapshot",
     "to_float64",
     "widen_value",
+    "writes_nothing",
 ]

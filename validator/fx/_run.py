@@ -88,11 +88,34 @@ def _returns_nothing(target: Any) -> bool:
     return isinstance(target, torch._ops.OpOverload) and not target._schema.returns
 
 
+def writes_nothing(gm: torch.fx.GraphModule) -> bool:
+    """Whether running ``gm`` cannot write into its inputs: every call is an ATen overload whose
+    schema mutates no argument (or a ``getitem``). Anything else (methods, modules, higher-order
+    ops, Python functions) counts as a possible write."""
+    for n in gm.graph.nodes:
+        if n.op in ("placeholder", "output", "get_attr"):
+            continue
+        if n.op != "call_function":
+            return False
+        if n.target is operator.getitem:
+            continue
+        if not isinstance(n.target, torch._ops.OpOverload) or mutates(n):
+            return False
+    return True
+
+
 def run_graph(
     gm: torch.fx.GraphModule, inputs: Sequence[Any], *, stubs: Mapping[int, Any] | None = None, record: bool = False
 ) -> RunResult:
-    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised."""
-    args = clone_inputs(inputs)
+    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised.
+
+    A graph that writes nothing (``writes_nothing``) runs on the inputs themselves: cloning
+    every parameter of a large model per run would cost more than the run.
+    """
+    if writes_nothing(gm):
+        args = [v if isinstance(v, torch.Tensor) else clone_value(v) for v in inputs]
+    else:
+        args = clone_inputs(inputs)
     interp = _Interpreter(gm, stubs or {}, record)
     torch.manual_seed(RNG_SEED)
     try:

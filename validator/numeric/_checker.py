@@ -17,7 +17,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value
+from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value, writes_nothing
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trials
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, CheckOptions, StepCheck, TrialResult
@@ -37,6 +37,11 @@ class Checker:
         # (graph lineage, trial) -> the last after-graph run: consecutive steps of a lineage share
         # that version as their before-graph, so each version runs once per trial.
         self._last_run: dict[tuple[str, str], tuple[torch.fx.GraphModule, RunResult]] = {}
+        # (graph lineage, trial) -> the float64 run of the lineage's first version: every later
+        # version claims the same values, so one oracle run serves all its steps (until one diverges)
+        self._oracle: dict[tuple[str, str], RunResult] = {}
+        self._trial_label: str | None = None
+        self._trial_inputs: dict[str, list[Any] | None] = {}
 
     # ------------------------------------------------------------------ inputs
     def base_inputs(self, label: str) -> tuple[list[Any], list[bool]] | None:
@@ -75,10 +80,15 @@ class Checker:
         return values, mask
 
     def inputs(self, label: str, trial: Trial) -> list[Any] | None:
-        base = self.base_inputs(label)
-        if base is None:
-            return None
-        return trial_inputs(base[0], trial, base[1])
+        """The inputs of lineage ``label`` on ``trial``. Made once per (lineage, trial) and shared:
+        runs clone what a graph may write (``fx.run_graph``), so nothing changes them. Only the
+        last lineage asked for is kept, since steps of one lineage come one after the other."""
+        if self._trial_label != label:
+            self._trial_label, self._trial_inputs = label, {}
+        if trial.name not in self._trial_inputs:
+            base = self.base_inputs(label)
+            self._trial_inputs[trial.name] = None if base is None else trial_inputs(base[0], trial, base[1])
+        return self._trial_inputs[trial.name]
 
     # ------------------------------------------------------------------ trials
     @property
@@ -182,7 +192,13 @@ class Checker:
             note = ref_note
             r: RunResult | None = None
             if ref_gm is not None:
-                r = run_graph(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                r = self._oracle.get(key) if key is not None and project is None else None
+                if r is None or len(r.outputs) != len(b.outputs):
+                    r = run_graph(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                    if key is not None and project is None and r.error is None:
+                        # inputs a graph cannot write need no reference state: drop their float64 copies
+                        kept = r if not writes_nothing(ref_gm) else RunResult(r.outputs, [])
+                        self._oracle[key] = kept
                 if r.error is not None:
                     note, r = f"before-graph (float64 run failed: {r.error[:80]})", None
             tr = TrialResult(trial.name, trial.special, note, inputs=inp)
@@ -203,6 +219,9 @@ class Checker:
                 result.verdict = DIVERGED
                 if self.options.stop_at_first_divergence:
                     break
+        if result.verdict == DIVERGED and lineage is not None:
+            # the lineage's graph is now wrong: later steps get a float64 run of their own
+            self._oracle = {k: v for k, v in self._oracle.items() if k[0] != lineage}
         dtypes = {x.dtype for x in _tensors(result.trials[0].inputs if result.trials else [])}
         fdt = [d for d in dtypes if d.is_floating_point]
         if fdt:
