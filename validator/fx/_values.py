@@ -49,6 +49,18 @@ def flatten(out: Any) -> list[Any]:
     return flat
 
 
+def _plain_object(v: Any) -> bool:
+    """An instance of a library's or the user's own class (not torch's, not a builtin): its
+    attributes are what it holds."""
+    module = type(v).__module__ or ""
+    return (
+        hasattr(v, "__dict__")
+        and not callable(v)
+        and not isinstance(v, type)
+        and module.split(".")[0] not in ("torch", "builtins", "sympy", "numpy")
+    )
+
+
 _MAX_DEPTH = 8  # objects nest no deeper in practice; beyond it a value is compared as is
 
 
@@ -68,7 +80,7 @@ def _flatten_into(out: Any, flat: list[Any], depth: int, seen: set[int]) -> None
     elif type(out) in pytree.SUPPORTED_NODES:
         seen.add(id(out))
         _flatten_into(pytree.tree_leaves(out), flat, depth + 1, seen)
-    elif hasattr(out, "__dict__") and not callable(out) and not isinstance(out, (type, torch.nn.Module)):
+    elif _plain_object(out):
         seen.add(id(out))
         _flatten_into([v for k, v in sorted(vars(out).items()) if not k.startswith("__")], flat, depth + 1, seen)
     else:
