@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ class Localization:
     below: BelowFxBlame | None = None  # the guilty lowering / fusion / codegen feature
     later_divergences: list[StepVerdict] = field(default_factory=list)
     extra_steps: list[Step] = field(default_factory=list)  # checked, but not captured (other devices)
+    blame_seconds: float = 0.0  # narrowing the guilty step down: node blame, or the below-FX search
 
     @property
     def diverged(self) -> bool:
@@ -93,6 +95,7 @@ def localize(
             )
     g = loc.guilty
     if g is not None:
+        t0 = time.perf_counter()
         kind = handler_for(g.step.kind)
         found = kind.blame_refuted(ctx, g) if g.refuted else None
         if found is None and g.check.verdict != DIVERGED:
@@ -101,6 +104,7 @@ def localize(
         elif found is None:
             found = kind.blame(ctx, g)
         loc.blame, loc.below = found.nodes, found.below
+        loc.blame_seconds = time.perf_counter() - t0
     return loc
 
 

@@ -110,7 +110,11 @@ def run(
                 symbolic=symbolic,
                 only=selection.check if selection else None,
             )
-            timing["check"] = time.perf_counter() - t
+            # "check": every changed step run on its trials; "blame": narrowing the guilty one down
+            # (node blame, or below FX the recompiles that name a lowering, fusion or codegen feature)
+            timing["check"] = time.perf_counter() - t - localization.blame_seconds
+            if localization.diverged:
+                timing["blame"] = localization.blame_seconds
             if c.fidelity and eager is not None:
                 fidelity = check_fidelity(
                     fn,
