@@ -227,6 +227,9 @@ class Checker:
         if fdt:
             tol = tolerance_for(max(fdt, key=lambda d: torch.finfo(d).eps), k, have_reference=ref_gm is not None)
             result.tolerance = f"K={k}, {tol.describe()}"
+        for tr in result.trials:
+            if not tr.diverged:
+                tr.inputs = None  # only a diverging trial's inputs are used again (blame, repro)
         return result
 
 def runner(compiled: Any) -> Runner:

@@ -38,7 +38,8 @@ class TrialResult:
     special: bool
     reference: str  # "float64" or why the before-graph served as reference
     mismatches: list[Mismatch] = field(default_factory=list)
-    inputs: list[Any] | None = None  # the before-side inputs (kept for localization / repro)
+    # the before-side inputs, kept for localization and repro where the trial diverged (None otherwise)
+    inputs: list[Any] | None = None
     skipped: str | None = None  # why this trial could not run (e.g. values outside the domain)
 
     @property
