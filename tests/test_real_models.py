@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from validator import validate
+from validator import Report, validate
 from validator.zoo.transformers_models import MODELS, SMALL, available, build
 
 pytestmark = pytest.mark.skipif(not available(), reason="transformers is not installed (the models extra)")
 
 
-def _judged(report: object) -> str:
-    leaves = [s for s in report.trace.steps if s.is_leaf]  # type: ignore[attr-defined]
-    return f"{report.verdict} ({sum(s.changed for s in leaves)} of {len(leaves)} steps changed)"  # type: ignore[attr-defined]
+def _judged(report: Report) -> str:
+    leaves = [s for s in report.trace.steps if s.is_leaf]
+    return f"{report.verdict} ({sum(s.changed for s in leaves)} of {len(leaves)} steps changed)"
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

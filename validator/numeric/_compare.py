@@ -52,8 +52,8 @@ def _same_bits(b: torch.Tensor, a: torch.Tensor) -> bool:
     ``torch.equal`` is one pass without float64 copies; NaN makes it False (the full rules then
     judge), and -0.0 == 0.0 for it, hence the sign check.
     """
-    if b.data_ptr() == a.data_ptr() and b.stride() == a.stride() and b.storage_offset() == a.storage_offset():
-        return not b.is_floating_point() or not bool(torch.isnan(b).any())  # one tensor, seen twice
+    if b.data_ptr() == a.data_ptr() and b.stride() == a.stride():
+        return True  # one tensor seen twice (an input neither side wrote): nothing to compare
     return bool(torch.equal(b, a)) and bool(torch.equal(torch.signbit(b), torch.signbit(a)))
 
 
