@@ -12,7 +12,7 @@ from rich.console import Console
 
 from passes import get_fault
 from validator import validate
-from validator.fidelity import observe, observe_float64
+from validator.fidelity import Observation, beyond_testing, observe, observe_float64
 from validator.numeric import compare_values, tolerance_for
 from validator.report import UNLOCALIZED, render
 from validator.report._html import render_html
@@ -109,6 +109,40 @@ def test_where_the_oracle_does_not_model_eager_the_compile_is_held_to_eager() ->
     exact = torch.tensor([0.0, 1.0], dtype=torch.float64)
     tol = tolerance_for(torch.float32, 64, program_scale=1.0)
     assert compare_values("o", noisy, torch.tensor([-2e-9, 1.0]), exact, tol) == []
+
+
+def test_a_difference_only_assert_close_sees_is_rounding_not_equivalent() -> None:
+    # eager rounds 3.14 to float16 before remainder, the compile keeps it exact: remainder(3.140625,
+    # 3.14) is 0 eagerly and 6.25e-4 compiled, an ulp-level change of the operands that fxtv's
+    # rounding model accepts but a user's assert_close does not (pytorch/pytorch#183083)
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.remainder(x, 3.14)
+
+    x = torch.tensor([-4.0, -1.5, 0.1, 1.0, 3.140625, 8.0], dtype=torch.float16)
+    report = validate(fn, x, special_values=False, random_trials=0)
+    assert report.verdict == "rounding" and report.exit_code == 0
+    assert report.fidelity is not None and report.fidelity.beyond_testing[0].startswith("output 0")
+    assert "assert_close" in _text(report)
+    # a compile that matches eager to assert_close's tolerances stays "equivalent"
+    plain = validate(lambda x: torch.remainder(x, 2.0), x, special_values=False, random_trials=0)
+    assert plain.verdict == "equivalent" and plain.fidelity is not None and not plain.fidelity.beyond_testing
+
+
+def test_beyond_testing_compares_outputs_and_mutated_inputs_with_assert_close_defaults() -> None:
+    eager = Observation(values=[torch.tensor([1.0, 2.0])], labels=["output 0"], inputs_after=[torch.ones(2)])
+    same = Observation(values=[torch.tensor([1.0, 2.0 + 1e-7])], labels=["output 0"], inputs_after=[torch.ones(2)])
+    assert beyond_testing(eager, same) == []
+    off = Observation(values=[torch.tensor([1.0, 2.0])], labels=["output 0"], inputs_after=[torch.tensor([1.0, 1.1])])
+    found = beyond_testing(eager, off)
+    assert len(found) == 1 and found[0].startswith("input 0 after the call")
+    nan = Observation(values=[torch.tensor([float("nan"), 2.0])], labels=["output 0"])
+    assert beyond_testing(nan, nan) == []  # NaN where eager has NaN is the IEEE rules' business
+
+
+def _text(report: object) -> str:
+    con = Console(record=True, width=200)
+    render(report, con)  # type: ignore[arg-type]
+    return con.export_text()
 
 
 def test_a_compile_that_fails_is_not_equivalent() -> None:

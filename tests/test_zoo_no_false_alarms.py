@@ -11,12 +11,17 @@ from validator.localize.below_fx import compare_buffers
 from validator.zoo import ZOO, ZooCase
 
 
+_BEYOND_ASSERT_CLOSE = {"bf16_attention"}
+
+
 @pytest.mark.parametrize("case", ZOO, ids=lambda c: c.name)
 def test_zoo_no_false_alarm(case: ZooCase) -> None:
     fn, args = case.build()
     report = validate(fn, *args, dynamic=case.dynamic, training=case.training, name=case.name)
     data = report.to_json()
-    assert report.verdict == "equivalent", data["guilty"]
+    # bf16 attention: the compile's reordered bf16 sums differ from eager beyond assert_close's
+    # bf16 tolerance (rounding, not a divergence: docs/fidelity.md)
+    assert report.verdict == ("rounding" if case.name in _BEYOND_ASSERT_CLOSE else "equivalent"), data["guilty"]
     assert data["tool_errors"] == []
     checked = [s for s in data["steps"] if s["trials"]]
     # at least the AOT trace and the lowering were really run on inputs

@@ -15,6 +15,10 @@ class Verdict(StrEnum):
     NOT_RUN = "not-run"  # the step could not be checked (no inputs, no snapshot...): says why
     TOOL_ERROR = "tool-error"  # fxtv itself failed on the step
     ERROR = "error"  # the user's compile or compiled run failed (reports only)
+    # reports only: no step diverges and the user's torch.compile agrees with eager by fxtv's
+    # rounding model, but not by torch.testing.assert_close's default tolerances; neither a
+    # divergence nor "equivalent", so the user's own test of the compile is not a surprise
+    ROUNDING = "rounding"
 
 
 class Stage(StrEnum):

@@ -128,6 +128,12 @@ def false_equivalents(records: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
+def rounding(records: Sequence[dict[str, Any]]) -> list[str]:
+    """Cases with verdict "rounding": no step diverges, but the user's compile fails
+    torch.testing.assert_close against eager (neither detected nor called equivalent)."""
+    return [r["case"] for r in records if _get(r, "fxtv", "verdict") == "rounding"]
+
+
 def _mark(v: Any) -> str:
     return "yes" if v else ("no" if v is not None else "-")
 
@@ -174,6 +180,10 @@ def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float 
         "",
         *tool_table(injected, "injected"),
         "",
+        "Verdict \"rounding\" on these cases (no step diverges; torch.compile fails assert_close against eager): "
+        + (", ".join(rounding(injected)) or "none")
+        + ".",
+        "",
     ]
     if real:
         wrong = false_equivalents(real)
@@ -184,6 +194,8 @@ def markdown(records: Sequence[dict[str, Any]], *, command: str, seconds: float 
             "",
             f"fxtv says \"equivalent\" where torch.compile diverges: {len(wrong)}"
             + (f" ({', '.join(wrong)})" if wrong else "")
+            + "; \"rounding\" (no step diverges, torch.compile fails assert_close against eager): "
+            + (", ".join(rounding(real)) or "none")
             + ".",
             "",
             *real_bug_table(real),

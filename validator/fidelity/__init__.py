@@ -6,7 +6,7 @@ with the capture's own compiled run, so that a trace of equivalent steps never h
 ``torch.compile`` that is wrong (docs/fidelity.md).
 """
 
-from ._check import Comparison, Fidelity, Rules, check_fidelity, compare_observations
+from ._check import Comparison, Fidelity, Rules, beyond_testing, check_fidelity, compare_observations
 from ._gap import Gap, locate_gap
 from ._runs import Observation, draws_random, fresh, observe, observe_float64, run_program
 
@@ -16,6 +16,7 @@ __all__ = [
     "Gap",
     "Observation",
     "Rules",
+    "beyond_testing",
     "check_fidelity",
     "compare_observations",
     "draws_random",

@@ -70,6 +70,9 @@ class Fidelity:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     gap: Gap | None = None  # where a divergence no captured step explains comes from
+    # where the plain compile differs from eager beyond torch.testing.assert_close's defaults
+    # although fxtv's rules accept it (filled only when the plain compile does not diverge)
+    beyond_testing: list[str] = field(default_factory=list)
 
     @property
     def missed(self) -> bool:
@@ -84,6 +87,7 @@ class Fidelity:
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "gap": self.gap.to_json() if self.gap else None,
+            "beyond_testing": self.beyond_testing,
         }
 
 
@@ -196,9 +200,39 @@ def check_fidelity(
         agreement=compare_observations("the captured compile vs torch.compile", captured, plain, ref, rules),
         notes=notes,
     )
+    if not fid.plain.diverged and plain.error is None:
+        fid.beyond_testing = beyond_testing(eager, plain)
     if fid.missed and locate:
         fid.gap = locate_gap(
             fn, inputs, training=training, dynamic=dynamic, eager=eager, ref=ref, rules=rules, patches=patches
         )
     fid.seconds = time.perf_counter() - t0
     return fid
+
+
+def beyond_testing(eager: Observation, plain: Observation) -> list[str]:
+    """Where ``plain`` differs from ``eager`` by more than ``torch.testing.assert_close``'s default
+    tolerances for the dtype (NaN equal to NaN): what a user's own test of the compile fails on.
+
+    fxtv's rules scale the rounding budget with the program's values and its float64 error; a
+    test's do not. A difference only the test sees is rounding by fxtv's model, and is said so
+    rather than hidden behind "equivalent" (eager may round where the compile does not, e.g. a
+    Python scalar to float16 before a discontinuous op, which no float64 oracle can side with)."""
+    pairs = [(label, e, p) for label, e, p in zip(eager.labels, eager.values, plain.values, strict=False)]
+    pairs += [
+        (f"input {i} after the call", e, p)
+        for i, (e, p) in enumerate(zip(eager.inputs_after, plain.inputs_after, strict=False))
+    ]
+    out = []
+    for label, e, p in pairs:
+        if not (isinstance(e, torch.Tensor) and isinstance(p, torch.Tensor)) or e.shape != p.shape:
+            continue
+        if e.dtype != p.dtype or not (e.is_floating_point() or e.is_complex()):
+            continue  # dtypes, integers and bools are fxtv's own exact comparisons
+        try:
+            torch.testing.assert_close(p.detach(), e.detach(), equal_nan=True)
+        except AssertionError as err:
+            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+            detail = "; ".join(ln for ln in lines if ln.startswith(("Greatest", "Mismatched")))
+            out.append(f"{label}: {detail or lines[0]}")
+    return out

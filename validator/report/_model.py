@@ -57,11 +57,15 @@ class Report:
             return DIVERGED
         if self.unlocalized:
             return DIVERGED
+        if self.fidelity is not None and self.fidelity.beyond_testing:
+            return Verdict.ROUNDING
         return EQUIVALENT
 
     @property
     def exit_code(self) -> int:
-        return {DIVERGED: EXIT_DIVERGED, EQUIVALENT: EXIT_EQUIVALENT}.get(self.verdict, EXIT_ERROR)
+        # rounding: no step diverges, so no divergence is claimed (the report says what differs)
+        codes = {DIVERGED: EXIT_DIVERGED, EQUIVALENT: EXIT_EQUIVALENT, Verdict.ROUNDING: EXIT_EQUIVALENT}
+        return codes.get(self.verdict, EXIT_ERROR)
 
     @property
     def guilty(self) -> StepVerdict | None:
@@ -208,5 +212,6 @@ VERDICT_STYLE = {
     TOOL_ERROR: "magenta",
     UNCHANGED: "dim",
     "mixed": "yellow",
+    Verdict.ROUNDING: "yellow",
     "error": "bold magenta",
 }

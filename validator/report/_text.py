@@ -21,7 +21,14 @@ def fidelity_line(fid: Fidelity) -> str:
     """One line on the plain torch.compile against eager, when the capture did not miss it."""
     agree = "agree" if not fid.missed else "differ"
     line = f"fidelity: eager and torch.compile {agree} on the real inputs ({fid.seconds:.1f}s, one plain compile)"
-    return line + (f"; {fid.agreement.summary()}" if fid.agreement.diverged else "")
+    line += f"; {fid.agreement.summary()}" if fid.agreement.diverged else ""
+    if fid.beyond_testing:
+        line += (
+            "; but not within torch.testing.assert_close's default tolerances (verdict rounding: what differs is "
+            f"within rounding in the program's dtypes): {fid.beyond_testing[0]}"
+            + (f" (+{len(fid.beyond_testing) - 1} more)" if len(fid.beyond_testing) > 1 else "")
+        )
+    return line
 
 
 def probe_outcome(probe: Probe) -> str:

@@ -20,6 +20,7 @@ VERDICT_COLOUR = {
     TOOL_ERROR: MAGENTA,
     NOT_RUN: YELLOW,
     "mixed": YELLOW,
+    "rounding": YELLOW,
     UNCHANGED: GREY,
     # check_pass pages: proof verdicts, and a pass that never fired (a warning)
     "refuted": RED,
