@@ -42,7 +42,7 @@ def check_inputs(inputs: tuple[Any, ...]) -> None:
     for i, v in enumerate(inputs):
         if isinstance(v, torch.Tensor) or isinstance(v, _SCALARS):
             continue
-        if isinstance(v, (list, tuple)) and all(isinstance(x, torch.Tensor | _SCALARS) for x in v):
+        if isinstance(v, (list, tuple)) and all(isinstance(x, (torch.Tensor, *_SCALARS)) for x in v):
             continue
         raise UsageError(
             f"example input {i} is a {type(v).__name__}; fxtv takes tensors, Python numbers and lists/tuples of them"
