@@ -33,7 +33,12 @@ def finite(value: Any) -> bool:
 
 
 class Builder:
-    def __init__(self, namespace: dict[str, Callable[..., Any]] | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        namespace: dict[str, Callable[..., Any]] | None = None,
+        seed: int = 0,
+        input_dtypes: tuple[torch.dtype, ...] = INPUT_DTYPES,
+    ) -> None:
         self.inputs: list[InputSpec] = []
         self.statements: list[Statement] = []
         self.env: dict[str, torch.Tensor] = {}
@@ -41,6 +46,7 @@ class Builder:
         self.consumed: set[str] = set()
         self.namespace = dict(namespace or {})
         self.seed = seed
+        self.input_dtypes = input_dtypes
 
     # ------------------------------------------------------------------ values
     def new_input(self, shape: tuple[int, ...], dtype: torch.dtype, index_bound: int | None = None) -> str:
@@ -53,7 +59,7 @@ class Builder:
     def draw_input(self, draw: Draw) -> str:
         rank = draw(st.integers(1, 3))
         shape = tuple(draw(st.sampled_from(DIMS)) for _ in range(rank))
-        return self.new_input(shape, draw(st.sampled_from(INPUT_DTYPES)))
+        return self.new_input(shape, draw(st.sampled_from(self.input_dtypes)))
 
     def pick(self, draw: Draw, ok: Callable[[torch.Tensor], bool] = lambda t: True) -> str | None:
         """A tensor of the pool accepted by ``ok``; the most recent first (what shrinking keeps)."""
@@ -95,8 +101,9 @@ class Builder:
         return True
 
     def build(self, tags: tuple[str, ...] = ()) -> Program:
-        if not self.statements:
-            self.emit("neg", f"torch.neg({self.pool[-1]})", [self.pool[-1]])
+        if not self.statements:  # at least one op; neg fails on bool inputs, a copy never does
+            x = self.pool[-1]
+            self.emit("neg", f"torch.neg({x})", [x]) or self.emit("clone", f"torch.clone({x})", [x])
         produced = [t for s in self.statements for t in s.targets]
         outputs = [n for n in produced if n not in self.consumed] or [produced[-1]]
         return Program(

@@ -248,3 +248,8 @@ KINDS: dict[str, Kind] = {
     "conv2d": _conv2d,
     "index_put": _index_put,
 }
+
+# the trigger-pattern kinds live in their own module (they serve the bug hunt's op table)
+from ._trigger_kinds import TRIGGER_KINDS  # noqa: E402
+
+KINDS.update(TRIGGER_KINDS)
