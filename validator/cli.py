@@ -7,6 +7,8 @@
     fxtv demo [--pass NAME] [--json PATH]
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
+    fxtv hunt [--out DIR | --resume DIR] [--programs N] [--jobs N] [--seed S] [--timeout S]
+              [--ray ADDRESS] [--inject FAULT] [--no-shrink]
 
 ``check`` loads FILE.py as a module. NAME (default ``model``) is the function or nn.Module to
 validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()`` (a function
@@ -223,6 +225,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hunt(args: argparse.Namespace) -> int:
+    from .hunt import HuntOptions, hunt
+
+    opts = HuntOptions(
+        programs=args.programs,
+        jobs=args.jobs,
+        seed=args.seed,
+        timeout=args.timeout,
+        max_ops=args.max_ops,
+        inject=args.inject,
+        ray=args.ray,
+        shrink=args.shrink,
+    )
+    summary = hunt(args.resume or args.out, opts, resume=args.resume is not None)
+    f = summary.figures
+    console.print(
+        f"{f['programs']} programs ({f['per_cpu_hour']:.0f} per CPU-hour), {f['findings']} findings in "
+        f"{f['clusters']} clusters ({f['known']} known, {f['new']} new; {f['false_alarms']} false alarms): "
+        f"{summary.directory / 'summary.md'}"
+    )
+    return EXIT_ERROR if summary.interrupted else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from ._api import UsageError
 
@@ -293,6 +318,19 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--markdown", default=None, help="also write the summary tables here")
     b.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
     b.set_defaults(func=cmd_bench)
+    h = sub.add_parser("hunt", help="a bug-hunting campaign over generated programs (docs/hunt.md)")
+    where = h.add_mutually_exclusive_group()
+    where.add_argument("--out", default="out/hunt", help="a new campaign's directory (default out/hunt)")
+    where.add_argument("--resume", default=None, metavar="DIR", help="continue the campaign in DIR")
+    h.add_argument("--programs", type=int, default=100, help="programs the campaign runs in all (default 100)")
+    h.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    h.add_argument("--seed", type=int, default=0)
+    h.add_argument("--timeout", type=float, default=300.0, help="seconds per program before its worker is killed")
+    h.add_argument("--max-ops", type=int, default=8)
+    h.add_argument("--ray", default=None, metavar="ADDRESS", help="run on Ray: local, auto, or a cluster address")
+    h.add_argument("--inject", default=None, metavar="FAULT", help="install a fault of `fxtv passes` (testing)")
+    h.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
+    h.set_defaults(func=cmd_hunt)
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else sys.argv[1:]
     try:

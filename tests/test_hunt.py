@@ -1,0 +1,147 @@
+"""fxtv hunt: seeded generation, crash isolation, resumable state, clusters, pages, Ray."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from validator.corpus import InputSpec, Program, Statement
+from validator.hunt import Drawn, HuntOptions, Variant, generate_batch, hunt
+from validator.hunt._evaluate import _message_shape, _op_shape
+from validator.hunt._known import match, program_ops
+from validator.hunt._pool import LocalPool
+from validator.hunt._programs import make_inputs, program_from_json, program_to_json
+from validator.hunt._shrink import shrink
+
+
+def test_batches_are_seeded_and_programs_round_trip_through_json() -> None:
+    a, b = generate_batch(7, 3, 8), generate_batch(7, 3, 8)
+    assert [d.key for d in a] == [d.key for d in b] and len({d.key for d in a}) == len(a)
+    assert [d.key for d in generate_batch(7, 4, 8)] != [d.key for d in a]
+    for d in a:
+        again = Drawn.from_json(json.loads(json.dumps(d.to_json())))
+        assert again.key == d.key and program_from_json(program_to_json(d.program)) == d.program
+        xs, ys = make_inputs(d), make_inputs(again)
+        assert all(torch.equal(x.nan_to_num(), y.nan_to_num()) for x, y in zip(xs, ys, strict=True))
+
+
+def test_special_values_are_planted_and_survive_dropping_another_input() -> None:
+    p = Program(
+        (InputSpec("x0", (64,), torch.float32), InputSpec("x1", (64,), torch.float32)),
+        (Statement(("v0",), "x0 + x1", "add"),),
+        ("v0",),
+    )
+    d = Drawn(0, 0, p, Variant(special=True))
+    x0, x1 = make_inputs(d)
+    assert torch.isnan(x0).any() and torch.isinf(x0).any() and (torch.signbit(x0) & (x0 == 0)).any()
+    alone = Program((p.inputs[1],), (Statement(("v0",), "x1 * 2", "mul"),), ("v0",))
+    (y1,) = make_inputs(Drawn(0, 0, alone, Variant(special=True)))
+    assert torch.equal(x1.nan_to_num(), y1.nan_to_num())
+
+
+# ----------------------------------------------------------------------------- worker pool
+def _misbehave(task: dict[str, Any], installed: Any = None) -> dict[str, Any]:
+    """A stand-in for validation: crashes, hangs or answers, as the task says."""
+    if task["do"] == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if task["do"] == "hang":
+        time.sleep(600)
+    return {"key": task["key"], "outcome": "equivalent", "pid": os.getpid()}
+
+
+def test_a_crash_or_a_hang_costs_one_worker_and_is_recorded() -> None:
+    tasks = [{"key": str(i), "do": do} for i, do in enumerate(["ok", "segfault", "ok", "hang", "ok", "ok"])]
+    pool = LocalPool(jobs=2, timeout=20, evaluate=_misbehave)
+    try:
+        got = {t["key"]: r for t, r in pool.run(iter(tasks))}
+    finally:
+        pool.close()
+    assert sorted(got) == [str(i) for i in range(6)]
+    assert got["1"]["outcome"] == "crash" and "SIGSEGV" in got["1"]["signature"]
+    assert got["3"]["outcome"] == "timeout"
+    assert all(got[k]["outcome"] == "equivalent" for k in "0245")
+
+
+# ----------------------------------------------------------------------------- units
+def test_signatures_drop_what_varies_between_programs_of_one_bug() -> None:
+    assert _op_shape("lowering of remainder_1 = aten.remainder.Scalar") == "lowering of aten.remainder"
+    assert _message_shape("shape [4, 3] at buf12 of '/tmp/x.py'") == _message_shape("shape [2, 5] at buf3 of '/a/b.py'")
+
+
+def test_known_issues_match_stage_and_op() -> None:
+    finding = {"stage": "lowering", "component": "lowering", "culprit": "lowering of aten.remainder.Scalar"}
+    k = match(finding, ["torch.remainder(x0, 1.7)"])
+    assert k is not None and k.issue in (183083, 186875)
+    assert match({**finding, "stage": "post_grad"}, ["torch.remainder(x0, 1.7)"]) is None
+    assert program_ops(["torch.index_put(x0, (x1,), x2)", "x0[::2].mul_(2)"]) >= {"index_put", "mul"}
+
+
+def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
+    p = Program(
+        (InputSpec("x0", (4,), torch.float32), InputSpec("x1", (4,), torch.float32)),
+        (
+            Statement(("v0",), "torch.sin(x1)", "sin"),
+            Statement(("v1",), "torch.remainder(x0, 1.7)", "remainder_scalar"),
+            Statement(("v2",), "v1 + v0", "add"),
+        ),
+        ("v2",),
+    )
+
+    def evaluate(d: Drawn) -> dict[str, Any]:  # "the bug" is any remainder
+        return {"signature": "R" if any(s.op == "remainder_scalar" for s in d.program.statements) else None}
+
+    small, result, spent = shrink(Drawn(0, 0, p, Variant()), "R", evaluate)
+    assert [s.op for s in small.program.statements] == ["remainder_scalar"]
+    assert [i.name for i in small.program.inputs] == ["x0"] and result == {"signature": "R"} and spent <= 24
+
+
+# ----------------------------------------------------------------------------- campaigns
+def _campaign(tmp: Path, programs: int, **kw: Any) -> Any:
+    # seed 0: the third program runs torch.remainder, which the injected fault breaks
+    opts = HuntOptions(programs=programs, jobs=2, seed=0, inject="remainder_as_fmod", shrink_budget=6, progress=False)
+    return hunt(tmp, HuntOptions(**{**opts.__dict__, **kw}), resume=(tmp / "campaign.sqlite").exists())
+
+
+def test_a_campaign_resumes_without_redoing_and_writes_its_findings(tmp_path: Path) -> None:
+    first = _campaign(tmp_path, 2)
+    assert first.figures["programs"] == 2 and first.figures["findings"] == 0
+    db = sqlite3.connect(tmp_path / "campaign.sqlite")
+    before = dict(db.execute("SELECT key, done_at FROM programs WHERE outcome IS NOT NULL"))
+    summary = _campaign(tmp_path, 3)
+    after = dict(db.execute("SELECT key, done_at FROM programs WHERE outcome IS NOT NULL"))
+    assert len(after) == 3 and all(after[k] == t for k, t in before.items())  # nothing run twice
+    assert summary.figures["findings"] == 1
+    (cluster,) = summary.clusters
+    assert cluster["signature"].startswith("diverged | lowering") and "remainder" in cluster["signature"]
+    shrunk = cluster["shrunk"]["task"]["program"]["statements"]
+    assert len(shrunk) < 5 and any(s[2] == "remainder_scalar" for s in shrunk)
+    page = (tmp_path / cluster["page"]).read_text()
+    assert "lowering of remainder" in page and "torch.remainder" in page and "status:" in page
+    repro = next((tmp_path / "clusters").glob("*_repro.py"))
+    assert "torch.compile(program" in repro.read_text()
+    lines = [json.loads(x) for x in (tmp_path / "programs.jsonl").read_text().splitlines()]
+    assert len(lines) == 3 and sum(r["finding"] for r in lines) == 1
+    assert "remainder" in (tmp_path / "summary.md").read_text()
+
+
+def test_the_same_campaign_on_ray_finds_the_same_clusters(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    except Exception as e:  # pragma: no cover - depends on the machine
+        pytest.skip(f"Ray cannot start here: {e}")
+    try:
+        local = _campaign(tmp_path / "local", 3, shrink=False)
+        on_ray = _campaign(tmp_path / "ray", 3, shrink=False, ray="auto")
+    finally:
+        ray.shutdown()
+    assert [c["signature"] for c in on_ray.clusters] == [c["signature"] for c in local.clusters]
+    assert on_ray.figures["outcomes"] == local.figures["outcomes"]

@@ -1,0 +1,80 @@
+"""Known torch issues (specs/known_issues.toml) and the rule that labels a cluster with one.
+
+A cluster matches an issue when its guilty stage is the issue's stage, its below-FX component
+(if both name one) is the issue's, and it names one of the issue's ops, or, when it names none,
+its program runs one. This is a label for a person to confirm, not a proof of identity: the page
+of a "known" cluster says which issue it matched and why.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .._specs import spec_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class KnownIssue:
+    issue: int | None
+    case: str
+    title: str
+    stage: str
+    component: str | None
+    ops: frozenset[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"issue": self.issue, "case": self.case, "title": self.title, "stage": self.stage}
+
+
+@cache
+def known_issues() -> tuple[KnownIssue, ...]:
+    data = tomllib.loads(spec_file("known_issues.toml").read_text())
+    return tuple(
+        KnownIssue(
+            raw.get("issue"),
+            raw["case"],
+            raw["title"],
+            raw["stage"],
+            raw.get("component"),
+            frozenset(_base(o) for o in raw.get("ops", [])),
+        )
+        for raw in data.get("issue", [])
+    )
+
+
+def program_ops(exprs: list[str]) -> set[str]:
+    """Base names of the torch functions and tensor methods a program's statements call."""
+    names = set()
+    for e in exprs:
+        names |= {_base(m) for m in re.findall(r"(?:torch\.|\.)([A-Za-z_]\w*)\(", e)}
+    return names - {"", "to", "functional", "nn"}
+
+
+def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
+    """The first known issue a finding's record matches (see the module docstring)."""
+    named = {_base(o) for o in re.findall(r"(?:aten|prims)\.(\w+)", f"{result.get('culprit')} {result.get('node_op')}")}
+    ran = program_ops(exprs)
+    for k in known_issues():
+        if k.stage != result.get("stage"):
+            continue
+        if k.component and result.get("component") and k.component != result.get("component"):
+            continue
+        if k.ops & (named or ran):
+            return k
+    return None
+
+
+def _base(op: str) -> str:
+    """'aten.add_.Tensor' / 'add_' / '_softmax' -> 'add' / 'softmax': what two spellings share."""
+    parts = op.split(".")
+    name = parts[1] if len(parts) >= 2 and parts[0] in ("aten", "prims", "higher_order") else parts[0]
+    return name.strip("_").removesuffix("_default")
