@@ -8,15 +8,24 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 
-from validator.corpus import Target, default_ops, load_ops, programs, target_from_pattern
+from validator.corpus import Program, Target, default_ops, load_ops, programs, target_from_pattern
+from validator.hunt._programs import hunt_ops
 from validator.corpus._kinds import KINDS
 
 _FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 def test_every_kind_has_an_op_and_every_op_a_kind() -> None:
-    ops = default_ops()
+    ops = hunt_ops()  # ops.toml and the hunt's hunt_ops.toml together
     assert {o.kind for o in ops} == set(KINDS)
+    assert {o.kind for o in default_ops()} <= set(KINDS)
+
+
+@given(programs(hunt_ops(), max_ops=6, input_dtypes=(torch.bool, torch.int64, torch.complex64, torch.bfloat16)))
+@_FAST
+def test_hunt_ops_build_valid_programs_over_every_input_dtype(program: Program) -> None:
+    outs = program.fn()(*program.make_inputs())
+    assert outs and all(isinstance(o, torch.Tensor) for o in outs)
 
 
 @pytest.mark.parametrize(
