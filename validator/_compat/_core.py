@@ -170,6 +170,21 @@ def tracing_fw_metadata() -> Any:
     return None
 
 
+def outputs_rebuilt_from_inputs(fw_metadata: Any) -> frozenset[int]:
+    """Graph outputs AOTAutograd's runtime wrapper rebuilds from an input (user outputs that are an
+    input or a view of one): the storage the compiled graph returns for them is never handed out.
+
+    Graph outputs are the mutated inputs first, then the user outputs (ViewAndMutationMeta)."""
+    with contextlib.suppress(Exception):
+        first = int(fw_metadata.num_mutated_inp_runtime_indices)
+        return frozenset(
+            first + u
+            for u, info in enumerate(fw_metadata.output_info)
+            if getattr(info.output_type, "name", "") in ("alias_of_input", "is_input")
+        )
+    return frozenset()
+
+
 def concrete_int(value: Any) -> int:
     """A concrete int for a size that may be a SymInt (its hint)."""
     if isinstance(value, torch.SymInt):

@@ -148,8 +148,12 @@ class Checker:
         only_mutated_inputs: bool = False,
         lineage: str | None = None,
         trials: Sequence[Trial] | None = None,
+        rebuilt_outputs: frozenset[int] = frozenset(),
     ) -> StepCheck:
-        """Run ``before`` (native and float64) and ``after`` per trial and compare."""
+        """Run ``before`` (native and float64) and ``after`` per trial and compare.
+
+        ``rebuilt_outputs``: outputs the runtime rebuilds from an input (views of inputs the user
+        gets back), whose storage may come to alias that input without anyone seeing it."""
         k = accumulation_length(before)
         random = has_random_ops(before)
         ref_gm: torch.fx.GraphModule | None = None
@@ -212,6 +216,7 @@ class Checker:
                 else:
                     b_cmp, a_cmp = b, a
                 found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
+                found = [m for m in found if not _rebuilt_alias(m, rebuilt_outputs)]
                 soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
                 result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
                 tr.mismatches += [m for m in found if m not in soft]
@@ -231,6 +236,11 @@ class Checker:
             if not tr.diverged:
                 tr.inputs = None  # only a diverging trial's inputs are used again (blame, repro)
         return result
+
+def _rebuilt_alias(m: Mismatch, rebuilt: frozenset[int]) -> bool:
+    kind, _, index = m.where.partition(" ")
+    return m.kind == "input_alias" and kind == "output" and index.isdigit() and int(index) in rebuilt
+
 
 def runner(compiled: Any) -> Runner:
     """A compiled boxed callable as a ``Runner``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ... import _compat
 from ...capture import Step
 from ...kinds import StepKind
 from ...numeric import NOT_RUN, Checker, StepCheck, Trial, runner
@@ -25,8 +26,20 @@ class FxStep(StepKindHandler):
     def check(self, checker: Checker, step: Step) -> StepCheck:
         if checker.base_inputs(step.graph) is None:
             return StepCheck(NOT_RUN, reason=f"no real inputs were seen for graph {step.graph}")
+        rec = checker.trace.graphs.get(step.graph)
+        # a rewrite (reinplacing) may make an output that is a view of an input share its storage:
+        # harmless where AOT rebuilds that output from the input anyway
+        rebuilt = (
+            _compat.outputs_rebuilt_from_inputs(rec.fw_metadata)
+            if rec is not None and rec.role in ("inference", "joint", "forward")
+            else frozenset()
+        )
         return checker.run_trials(
-            step.before, step.after, lambda t: checker.inputs(step.graph, t), lineage=step.graph
+            step.before,
+            step.after,
+            lambda t: checker.inputs(step.graph, t),
+            lineage=step.graph,
+            rebuilt_outputs=rebuilt,
         )
 
     def observe(self, checker: Checker, step: Step, trials: Sequence[Trial]) -> StepCheck | None:
@@ -57,4 +70,3 @@ class FxStep(StepKindHandler):
             "node localization",
             lambda failing, inputs: blame_nodes(ctx.trace, verdict.step, inputs, failing.mismatches[0]),
         )
-
