@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from validator.corpus import InputSpec, Program, Statement
-from validator.hunt import Drawn, HuntOptions, Variant, generate_batch, hunt
+from validator.hunt import Drawn, HuntOptions, Variant, evaluate, generate_batch, hunt
 from validator.hunt._evaluate import _message_shape, _op_shape
 from validator.hunt._known import match, program_ops
 from validator.hunt._pool import LocalPool
@@ -145,3 +145,62 @@ def test_the_same_campaign_on_ray_finds_the_same_clusters(tmp_path: Path) -> Non
         ray.shutdown()
     assert [c["signature"] for c in on_ray.clusters] == [c["signature"] for c in local.clusters]
     assert on_ray.figures["outcomes"] == local.figures["outcomes"]
+
+
+# ----------------------------------------------------------------------------- false alarms found by hunting
+_JOINT_FALSE_ALARMS = {
+    # constant folding hands an incoming gradient (a tangent) on as a gradient output
+    "grad_aliases_tangent": (
+        [
+            ["x0", [1], "float32", None],
+            ["x1", [4, 1, 3], "float32", None],
+            ["x2", [3], "int64", 3],
+            ["x3", [4, 1, 3], "float32", None],
+            ["x4", [1, 3], "float32", None],
+            ["x5", [3], "int64", 1],
+            ["x6", [3], "float32", None],
+            ["x7", [], "float32", None],
+        ],
+        [
+            "v0 = x1.index_add(2, x2, x3)",
+            "v1 = torch.tanh(x3)",
+            "v2 = torch.trunc(v0)",
+            "v3 = torch.add(v2, x4, alpha=0.875)",
+            "v4 = torch.index_add(x0, 0, x5, x6, alpha=-0.5)",
+            "v5 = v0.to(torch.complex64)",
+            "v6 = v3.reshape((4, 3))",
+            "v7 = torch.where(torch.logical_not(v4 > 0), v4, x7)",
+        ],
+        ["v1", "v5", "v6", "v7"],
+        True,
+    ),
+    # a zero gradient (floor's) whose sign the folded graph flips: no op defines it
+    "grad_zero_sign": (
+        [["x0", [5, 8, 5], "float32", None], ["x1", [5], "int64", 5], ["x2", [5, 8, 5], "float32", None]],
+        [
+            "v0 = x0.masked_fill(x0 > 0.5, -0.5)",
+            "v1 = torch.floor(x0)",
+            "v2 = v0.index_add(2, x1, x2)",
+            "v3 = torch.rsqrt(x1.abs() + 1)",
+            "v4 = torch.sort(x1, dim=-1)[0]",
+        ],
+        ["v1", "v2", "v3", "v4"],
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(_JOINT_FALSE_ALARMS))
+def test_joint_graph_gradients_may_alias_tangents_and_flip_zero_signs(name: str) -> None:
+    inputs, lines, outputs, special = _JOINT_FALSE_ALARMS[name]
+    statements = [{"targets": [ln.split(" = ")[0]], "expr": ln.split(" = ", 1)[1], "op": "x"} for ln in lines]
+    program = program_from_json(
+        {
+            "inputs": inputs,
+            "statements": [[s["targets"], s["expr"], s["op"]] for s in statements],
+            "outputs": outputs,
+            "seed": 0,
+        }
+    )
+    result = evaluate(Drawn(0, 0, program, Variant(training=True, special=special)).to_json())
+    assert result["outcome"] == "equivalent", result.get("signature")

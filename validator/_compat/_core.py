@@ -185,6 +185,13 @@ def outputs_rebuilt_from_inputs(fw_metadata: Any) -> frozenset[int]:
     return frozenset()
 
 
+def forward_output_count(fw_metadata: Any) -> int | None:
+    """How many of a joint graph's outputs belong to the forward (the rest are gradients)."""
+    with contextlib.suppress(Exception):
+        return int(fw_metadata.num_forward_returns)
+    return None
+
+
 def concrete_int(value: Any) -> int:
     """A concrete int for a size that may be a SymInt (its hint)."""
     if isinstance(value, torch.SymInt):

@@ -1,7 +1,7 @@
 """Numeric checking: run both sides of a step on the same inputs against a float64 oracle."""
 
 from ..fx import RunResult, run_graph
-from ._checker import Checker, Runner, runner
+from ._checker import Checker, OutputRoles, Runner, runner
 from ._compare import Mismatch, compare_values
 from ._inputs import Trial, trial_value
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, CheckOptions, StepCheck, TrialResult
@@ -16,6 +16,7 @@ __all__ = [
     "UNCHANGED",
     "CheckOptions",
     "Checker",
+    "OutputRoles",
     "Mismatch",
     "RunResult",
     "Runner",

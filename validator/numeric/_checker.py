@@ -11,6 +11,7 @@ projection of the results.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -148,12 +149,10 @@ class Checker:
         only_mutated_inputs: bool = False,
         lineage: str | None = None,
         trials: Sequence[Trial] | None = None,
-        rebuilt_outputs: frozenset[int] = frozenset(),
+        outputs: OutputRoles | None = None,
     ) -> StepCheck:
-        """Run ``before`` (native and float64) and ``after`` per trial and compare.
-
-        ``rebuilt_outputs``: outputs the runtime rebuilds from an input (views of inputs the user
-        gets back), whose storage may come to alias that input without anyone seeing it."""
+        """Run ``before`` (native and float64) and ``after`` per trial and compare (``outputs``:
+        what the graph's outputs and inputs are to AOT's runtime, where known)."""
         k = accumulation_length(before)
         random = has_random_ops(before)
         ref_gm: torch.fx.GraphModule | None = None
@@ -215,9 +214,13 @@ class Checker:
                     r = project(r, a)[0] if r is not None else None
                 else:
                     b_cmp, a_cmp = b, a
-                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
-                found = [m for m in found if not _rebuilt_alias(m, rebuilt_outputs)]
-                soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
+                benign = outputs.benign_alias if outputs is not None else None
+                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None, benign_alias=benign)
+                soft = [
+                    m
+                    for m in found
+                    if self._is_soft(m, trial, before, soft_special) or (outputs is not None and outputs.soft(m))
+                ]
                 result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
                 tr.mismatches += [m for m in found if m not in soft]
             if tr.diverged:
@@ -237,9 +240,28 @@ class Checker:
                 tr.inputs = None  # only a diverging trial's inputs are used again (blame, repro)
         return result
 
-def _rebuilt_alias(m: Mismatch, rebuilt: frozenset[int]) -> bool:
-    kind, _, index = m.where.partition(" ")
-    return m.kind == "input_alias" and kind == "output" and index.isdigit() and int(index) in rebuilt
+@dataclass(frozen=True)
+class OutputRoles:
+    """What a graph's outputs and inputs are to AOT's runtime (from its ViewAndMutationMeta).
+
+    ``rebuilt``: outputs the runtime rebuilds from an input (an input, or a view of one, that the
+    user gets back): their storage may come to alias that input unseen (e.g. after reinplacing).
+    ``gradients`` (joint graphs): the gradient outputs; ``tangents``: the incoming-gradient
+    inputs. Autograd may hand an incoming gradient on as an outgoing one, and the sign of a
+    gradient's zero is no op's to define (it comes out of sums of +-0 terms), so there a new
+    alias with a tangent and a flipped zero are warnings, as in the fidelity check.
+    """
+
+    rebuilt: frozenset[int] = frozenset()
+    gradients: frozenset[int] = frozenset()
+    tangents: frozenset[int] = frozenset()
+
+    def benign_alias(self, output: int, input: int) -> bool:
+        return output in self.rebuilt or (output in self.gradients and input in self.tangents)
+
+    def soft(self, m: Mismatch) -> bool:
+        kind, _, index = m.where.partition(" ")
+        return m.kind == SIGNED_ZERO and kind == "output" and index.isdigit() and int(index) in self.gradients
 
 
 def runner(compiled: Any) -> Runner:

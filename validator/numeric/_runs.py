@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -19,11 +19,13 @@ def compare_runs(
     k: int,
     initial: Sequence[Any] | None = None,
     program_scale: float | None = None,
+    benign_alias: Callable[[int, int], bool] | None = None,
 ) -> list[Mismatch]:
     """Compare outputs, input states after the run, and new aliasing.
 
     With ``initial``, only inputs the before-side changed are compared (the after-side may
-    reuse buffers it owns). ``program_scale``: see ``tolerance_for``.
+    reuse buffers it owns). ``program_scale``: see ``tolerance_for``. ``benign_alias(i, j)``:
+    output i may come to share storage with input j without anyone seeing it.
     """
     out: list[Mismatch] = []
     if len(b.outputs) != len(a.outputs):
@@ -40,6 +42,8 @@ def compare_runs(
             out += compare_values(f"input {i} (after the run)", bv, av, rv, _tol(bv, k, have_ref, program_scale))
     new_alias = alias_pairs(a.outputs, a.inputs_after) - alias_pairs(b.outputs, b.inputs_after)
     for kind, i, j in sorted(new_alias):
+        if kind == "in" and benign_alias is not None and benign_alias(i, j):
+            continue
         if kind == "in":
             out.append(Mismatch(f"output {i}", "input_alias", f"now shares storage with input {j}"))
         else:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch.fx
+
 from ... import _compat
 from ...capture import Step
 from ...kinds import StepKind
-from ...numeric import NOT_RUN, Checker, StepCheck, Trial, runner
+from ...numeric import NOT_RUN, Checker, OutputRoles, StepCheck, Trial, runner
 from .._nodes import blame_nodes
 from .._verdict import StepVerdict
 from ._base import Blame, BlameContext, StepKindHandler, handler_for, narrowed, register
@@ -26,20 +28,12 @@ class FxStep(StepKindHandler):
     def check(self, checker: Checker, step: Step) -> StepCheck:
         if checker.base_inputs(step.graph) is None:
             return StepCheck(NOT_RUN, reason=f"no real inputs were seen for graph {step.graph}")
-        rec = checker.trace.graphs.get(step.graph)
-        # a rewrite (reinplacing) may make an output that is a view of an input share its storage:
-        # harmless where AOT rebuilds that output from the input anyway
-        rebuilt = (
-            _compat.outputs_rebuilt_from_inputs(rec.fw_metadata)
-            if rec is not None and rec.role in ("inference", "joint", "forward")
-            else frozenset()
-        )
         return checker.run_trials(
             step.before,
             step.after,
             lambda t: checker.inputs(step.graph, t),
             lineage=step.graph,
-            rebuilt_outputs=rebuilt,
+            outputs=_roles(checker, step),
         )
 
     def observe(self, checker: Checker, step: Step, trials: Sequence[Trial]) -> StepCheck | None:
@@ -70,3 +64,33 @@ class FxStep(StepKindHandler):
             "node localization",
             lambda failing, inputs: blame_nodes(ctx.trace, verdict.step, inputs, failing.mismatches[0]),
         )
+
+
+def _roles(checker: Checker, step: Step) -> OutputRoles | None:
+    """The outputs AOT rebuilds from inputs, and a joint graph's gradients and tangents."""
+    rec = checker.trace.graphs.get(step.graph)
+    if rec is None or rec.role not in ("inference", "joint", "forward"):
+        return None
+    # lowered graphs keep AOT's metadata; a joint graph has the metadata of the forward graph the
+    # partitioner made of it, and the partitioner knows how many of its outputs are the forward's
+    meta, n_forward = rec.fw_metadata, None
+    split = next((s.partition for s in checker.trace.steps if s.partition and s.partition.joint == step.graph), None)
+    if split is not None:
+        fw = checker.trace.graphs.get(split.forward)
+        meta = fw.fw_metadata if fw is not None else None
+        n_forward = split.num_fwd_outputs
+    if meta is None:
+        return None
+    rebuilt = _compat.outputs_rebuilt_from_inputs(meta)
+    n_forward = n_forward if n_forward is not None else _compat.forward_output_count(meta)
+    if rec.role != "joint" or n_forward is None or not isinstance(step.before, torch.fx.GraphModule):
+        return OutputRoles(rebuilt)
+    nodes = list(step.before.graph.nodes)
+    placeholders = [n for n in nodes if n.op == "placeholder"]
+    outputs = nodes[-1].args[0] if nodes and nodes[-1].op == "output" else ()
+    n_outputs = len(outputs) if isinstance(outputs, (list, tuple)) else 0
+    return OutputRoles(
+        rebuilt,
+        gradients=frozenset(range(n_forward, n_outputs)),
+        tangents=frozenset(i for i, p in enumerate(placeholders) if p.name.startswith("tangents")),
+    )
