@@ -8,7 +8,7 @@
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
     fxtv hunt [--out DIR | --resume DIR] [--programs N] [--jobs N] [--seed S] [--timeout S]
-              [--ray ADDRESS] [--inject FAULT] [--no-shrink]
+              [--ray ADDRESS] [--inject FAULT] [--no-shrink] [--recheck]
 
 ``check`` loads FILE.py as a module. NAME (default ``model``) is the function or nn.Module to
 validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()`` (a function
@@ -226,7 +226,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_hunt(args: argparse.Namespace) -> int:
+    import signal
+
     from .hunt import HuntOptions, hunt
+
+    # `kill` (and a scheduler's stop) ends a campaign as Ctrl-C does: results so far are kept
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     opts = HuntOptions(
         programs=args.programs,
@@ -237,6 +242,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         inject=args.inject,
         ray=args.ray,
         shrink=args.shrink,
+        recheck=args.recheck,
     )
     summary = hunt(args.resume or args.out, opts, resume=args.resume is not None)
     f = summary.figures
@@ -330,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     h.add_argument("--ray", default=None, metavar="ADDRESS", help="run on Ray: local, auto, or a cluster address")
     h.add_argument("--inject", default=None, metavar="FAULT", help="install a fault of `fxtv passes` (testing)")
     h.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
+    h.add_argument("--recheck", action="store_true", help="with --resume: run the findings again first")
     h.set_defaults(func=cmd_hunt)
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else sys.argv[1:]

@@ -44,6 +44,7 @@ class HuntOptions:
     shrink_budget: int = 24  # evaluations per cluster
     check_repro: bool = True  # run each cluster's repro in a fresh process
     progress: bool = True
+    recheck: bool = False  # rerun the findings of a resumed campaign first (after fxtv changed)
 
     FIXED = ("seed", "batch_size", "max_ops", "inject")
 
@@ -67,6 +68,8 @@ def hunt(directory: str | Path, options: HuntOptions | None = None, *, resume: b
         raise UsageError(f"{out} already holds a campaign: continue it with --resume {out}")
     if stored:
         opts = HuntOptions(**{**asdict(opts), **{k: stored[k] for k in HuntOptions.FIXED if k in stored}})
+        if opts.recheck:
+            print(f"hunt: {state.recheck_findings()} findings to run again", file=sys.stderr)
     else:
         state.set_meta(**{k: getattr(opts, k) for k in HuntOptions.FIXED}, torch=torch.__version__, started=time.time())
     pool = _pool(opts, out)
@@ -96,15 +99,13 @@ def _pool(opts: HuntOptions, out: Path) -> Any:
         except ImportError as e:
             raise UsageError('--ray needs Ray: pip install -e ".[ray]"') from e
         return RayPool(opts.ray, opts.jobs, opts.timeout, opts.inject)
-    return LocalPool(opts.jobs, opts.timeout, opts.inject, log=str(out / "workers.log"))
+    return LocalPool(opts.jobs, opts.timeout, opts.inject, log=str(out / "workers.log"), cache=str(out / "kernels"))
 
 
 def _tasks(state: State, opts: HuntOptions) -> Iterator[Task]:
     """Pending programs first (a resumed campaign's), then new batches up to ``opts.programs``."""
     issued = state.count(done=True)
     for task in state.pending():
-        if issued >= opts.programs:
-            return
         issued += 1
         yield task
     while issued < opts.programs:

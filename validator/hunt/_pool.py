@@ -9,6 +9,7 @@ a program runs past ``timeout`` seconds.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,6 @@ Task = dict[str, Any]
 
 def _serve(conn: Connection, inject: str | None, evaluate: Callable[..., Result] | None, log: str | None) -> None:
     """A worker's loop: receive a task, send back its result, until told to stop (``None``)."""
-    import os
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -57,6 +57,7 @@ def _installer(inject: str | None) -> Callable[[], Any] | None:
 class _Worker:
     process: Any
     conn: Connection
+    slot: int
     task: Task | None = None
     started: float = 0.0
     served: int = 0
@@ -73,19 +74,34 @@ class LocalPool:
         recycle: int = 200,
         evaluate: Callable[..., Result] | None = None,
         log: str | None = None,
+        cache: str | None = None,
     ) -> None:
         self.jobs, self.timeout, self.inject, self.recycle = max(1, jobs), timeout, inject, recycle
         self.log = log  # where workers write stdout and stderr (None: inherited)
+        # inductor's kernel cache, one directory per worker slot: workers compiling the same kernel
+        # at once in one shared cache have loaded each other's half-written .so files
+        self.cache = cache
         self.evaluate = evaluate  # a module-level function (picklable); None: validation
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
 
     def _start(self) -> _Worker:
+        slot = min(set(range(len(self._workers) + 1)) - {w.slot for w in self._workers})
         parent, child = self._ctx.Pipe()
         p = self._ctx.Process(target=_serve, args=(child, self.inject, self.evaluate, self.log), daemon=True)
-        p.start()
+        saved = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+        if self.cache:  # a spawned worker starts with the environment as it is now
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(self.cache, f"w{slot}")
+        try:
+            p.start()
+        finally:
+            if self.cache:
+                if saved is None:
+                    os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+                else:
+                    os.environ["TORCHINDUCTOR_CACHE_DIR"] = saved
         child.close()
-        return _Worker(p, parent)
+        return _Worker(p, parent, slot)
 
     def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, Result]]:
         """Run every task. The workers stay up for the next ``run`` unless the consumer stops

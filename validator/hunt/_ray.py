@@ -11,6 +11,7 @@ e.g. ``ray://head:10001``.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,9 @@ from ._pool import LocalPool, Result, Task
 
 
 def _run_batch(tasks: list[Task], timeout: float, inject: str | None) -> list[tuple[Task, Result]]:
-    pool = LocalPool(1, timeout, inject, log=os.devnull)
+    # a kernel cache per Ray worker process (reused by its later tasks), none shared across them
+    cache = os.path.join(tempfile.gettempdir(), f"fxtv-hunt-kernels-{os.getpid()}")
+    pool = LocalPool(1, timeout, inject, log=os.devnull, cache=cache)
     try:
         return list(pool.run(iter(tasks)))
     finally:

@@ -105,6 +105,17 @@ class State:
             )
         self.db.commit()
 
+    def recheck_findings(self) -> int:
+        """Make every finding pending again (to rerun them after fxtv changed); their clusters
+        are rebuilt from the new results."""
+        marks = ",".join("?" * len(FINDINGS))
+        n = self.db.execute(
+            f"UPDATE programs SET outcome = NULL, signature = NULL, result = NULL WHERE outcome IN ({marks})", FINDINGS
+        ).rowcount
+        self.db.execute("DELETE FROM clusters")
+        self.db.commit()
+        return int(n)
+
     def count(self, done: bool | None = None) -> int:
         where = "" if done is None else ("WHERE outcome IS NOT NULL" if done else "WHERE outcome IS NULL")
         (n,) = self.db.execute(f"SELECT COUNT(*) FROM programs {where}").fetchone()
