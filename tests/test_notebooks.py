@@ -11,6 +11,16 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 # Output text each notebook must print: a broken walkthrough cannot show all of it.
 REQUIRED = {
+    # the committed slice of a real campaign: outcomes, findings per pass / stage / pattern / dtype
+    "hunt_analysis.ipynb": [
+        "programs per CPU-hour",
+        "outcomes:",
+        "findings per stage:",
+        "findings per pass:",
+        "findings per trigger pattern:",
+        "findings per dtype:",
+        "plotted: findings per stage",
+    ],
     # the tables rebuilt from the committed bench run
     "bug_analysis.ipynb": ["faulty cases"],
     # the faulty split_cat_order pass is blamed on its hook, its repro exits 1, the control is clean

@@ -38,6 +38,11 @@ def cluster_page(cluster: dict[str, Any], drawn: Drawn, result: dict[str, Any], 
             f"side) {m.get('after')}, float64 reference {m.get('reference')}; allowed error {m.get('allowed')}",
             f"- the user's torch.compile differs from eager on the program's inputs: {result.get('compile_diverges')}",
         ]
+        if _sides_with_after(m):
+            lines.append(
+                "- note: the float64 reference agrees with the compiled side, not with eager: the bug may be "
+                "eager's (the compile is then the more accurate program, yet it still differs from eager)"
+            )
     elif result.get("error"):
         lines += [f"- error: `{str(result['error'])[:400]}`"]
     rep = {
@@ -62,6 +67,15 @@ def cluster_page(cluster: dict[str, Any], drawn: Drawn, result: dict[str, Any], 
         "",
     ]
     return "\n".join(lines)
+
+
+def _sides_with_after(m: dict[str, Any]) -> bool:
+    """The mismatch's float64 reference is the compiled ("after") value, not eager's ("before")."""
+    before, after, ref = (m.get(k) for k in ("before", "after", "reference"))
+    if not all(isinstance(v, (int, float)) for v in (before, after, ref)):
+        return False
+    same = lambda a, b: a == b or (a != a and b != b) or abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1.0)  # noqa: E731
+    return same(after, ref) and not same(before, ref)
 
 
 def title(cluster: dict[str, Any], result: dict[str, Any]) -> str:
