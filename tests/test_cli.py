@@ -88,3 +88,16 @@ def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], bo
 def test_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "/nonexistent/prog.py"]) == 2
     assert "no such file" in capsys.readouterr().out
+
+
+def test_a_list_of_tensors_is_an_input(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path,
+        """
+        import torch
+        def model(xs):
+            return torch.cat(xs).relu()
+        example_inputs = ([torch.randn(3), torch.randn(2)],)
+    """,
+    )
+    assert main(["check", f, "--trials", "0", "--no-special"]) == 0
