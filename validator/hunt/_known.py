@@ -1,8 +1,9 @@
 """Known torch issues (specs/known_issues.toml) and the rule that labels a cluster with one.
 
-A cluster matches an issue when its guilty stage is the issue's stage, its below-FX component
+A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
 (if both name one) is the issue's, and it names one of the issue's ops, or, when it names none,
-its program runs one. This is a label for a person to confirm, not a proof of identity: the page
+its program runs one. A crash matches an issue that gives a piece of its error message, when the
+program runs one of the issue's ops. This is a label for a person to confirm, not a proof of identity: the page
 of a "known" cluster says which issue it matched and why.
 """
 
@@ -27,9 +28,10 @@ class KnownIssue:
     issue: int | None
     case: str
     title: str
-    stage: str
+    stage: str | None
     component: str | None
     ops: frozenset[str]
+    error: str | None = None  # for a crash: a piece of torch.compile's error message
 
     def to_json(self) -> dict[str, Any]:
         return {"issue": self.issue, "case": self.case, "title": self.title, "stage": self.stage}
@@ -43,9 +45,10 @@ def known_issues() -> tuple[KnownIssue, ...]:
             raw.get("issue"),
             raw["case"],
             raw["title"],
-            raw["stage"],
+            raw.get("stage"),
             raw.get("component"),
             frozenset(_base(o) for o in raw.get("ops", [])),
+            raw.get("error"),
         )
         for raw in data.get("issue", [])
     )
@@ -63,8 +66,11 @@ def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
     """The first known issue a finding's record matches (see the module docstring)."""
     named = {_base(o) for o in re.findall(r"(?:aten|prims)\.(\w+)", f"{result.get('culprit')} {result.get('node_op')}")}
     ran = program_ops(exprs)
+    if result.get("outcome") != "diverged":  # a crash: the same error from a program running one of the ops
+        error = str(result.get("error") or "")
+        return next((k for k in known_issues() if k.error and k.error in error and k.ops & ran), None)
     for k in known_issues():
-        if k.stage != result.get("stage"):
+        if k.error or k.stage != result.get("stage"):
             continue
         if k.component and result.get("component") and k.component != result.get("component"):
             continue
