@@ -77,11 +77,20 @@ def test_signatures_drop_what_varies_between_programs_of_one_bug() -> None:
 
 
 def test_known_issues_match_stage_and_op() -> None:
-    finding = {"stage": "lowering", "component": "lowering", "culprit": "lowering of aten.remainder.Scalar"}
+    finding = {
+        "outcome": "diverged",
+        "stage": "lowering",
+        "component": "lowering",
+        "culprit": "lowering of aten.remainder.Scalar",
+    }
     k = match(finding, ["torch.remainder(x0, 1.7)"])
     assert k is not None and k.issue in (183083, 186875)
     assert match({**finding, "stage": "post_grad"}, ["torch.remainder(x0, 1.7)"]) is None
     assert program_ops(["torch.index_put(x0, (x1,), x2)", "x0[::2].mul_(2)"]) >= {"index_put", "mul"}
+    crash = {"outcome": "compile-error", "error": "torch.compile failed: InductorError: AssertionError: "}
+    known = match(crash, ["torch.index_put(x0, (x1,), x2, accumulate=True)"])
+    assert known is not None and known.issue == 160391
+    assert match(crash, ["torch.sin(x0)"]) is None
 
 
 def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
