@@ -89,17 +89,21 @@ class LocalPool:
         slot = min(set(range(len(self._workers) + 1)) - {w.slot for w in self._workers})
         parent, child = self._ctx.Pipe()
         p = self._ctx.Process(target=_serve, args=(child, self.inject, self.evaluate, self.log), daemon=True)
-        saved = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-        if self.cache:  # a spawned worker starts with the environment as it is now
-            os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(self.cache, f"w{slot}")
+        # one program at a time per worker and one worker per core: compiling kernels in a pool of
+        # subprocesses of its own would only make the workers compete for the cores
+        env = {"TORCHINDUCTOR_COMPILE_THREADS": "1"}
+        if self.cache:
+            env["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(self.cache, f"w{slot}")
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # a spawned worker starts with the environment as it is now
         try:
             p.start()
         finally:
-            if self.cache:
-                if saved is None:
-                    os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
                 else:
-                    os.environ["TORCHINDUCTOR_CACHE_DIR"] = saved
+                    os.environ[k] = v
         child.close()
         return _Worker(p, parent, slot)
 
