@@ -119,6 +119,11 @@ def test_a_difference_only_assert_close_sees_is_rounding_not_equivalent() -> Non
         return torch.remainder(x, 3.14)
 
     x = torch.tensor([-4.0, -1.5, 0.1, 1.0, 3.140625, 8.0], dtype=torch.float16)
+    torch._dynamo.reset()
+    compiled = torch.compile(fn)(x)
+    torch._dynamo.reset()
+    if torch.allclose(compiled.float(), fn(x).float(), rtol=1e-3, atol=1e-5):
+        pytest.skip(f"torch {torch.__version__} rounds the scalar as eager does (#183083 fixed)")
     report = validate(fn, x, special_values=False, random_trials=0)
     assert report.verdict == "rounding" and report.exit_code == 0
     assert report.fidelity is not None and report.fidelity.beyond_testing[0].startswith("output 0")

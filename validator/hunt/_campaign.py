@@ -105,9 +105,12 @@ def _pool(opts: HuntOptions, out: Path) -> Any:
 def _tasks(state: State, opts: HuntOptions) -> Iterator[Task]:
     """Pending programs first (a resumed campaign's), then new batches up to ``opts.programs``."""
     issued = state.count(done=True)
-    for task in state.pending():
-        issued += 1
-        yield task
+    for task, again in state.pending():
+        if again:  # a finding run again (--recheck) does not count toward the target twice
+            yield task
+        elif issued < opts.programs:
+            issued += 1
+            yield task
     while issued < opts.programs:
         b = state.next_batch()
         try:

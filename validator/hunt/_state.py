@@ -80,11 +80,11 @@ class State:
         self.db.commit()
         return self.count() - before
 
-    def pending(self) -> Iterator[dict[str, Any]]:
-        for (task,) in self.db.execute(
-            "SELECT task FROM programs WHERE outcome IS NULL ORDER BY batch, idx"
-        ).fetchall():
-            yield json.loads(task)
+    def pending(self) -> Iterator[tuple[dict[str, Any], bool]]:
+        """Programs without a result, each with whether it ran before (a finding to run again)."""
+        rows = self.db.execute("SELECT task, done_at FROM programs WHERE outcome IS NULL ORDER BY batch, idx")
+        for task, done_at in rows.fetchall():
+            yield json.loads(task), done_at is not None
 
     def record(self, key: str, result: dict[str, Any]) -> None:
         self.db.execute(
