@@ -175,3 +175,16 @@ def test_a_gradient_zero_whose_sign_flips_is_a_warning() -> None:
     model, x = Scale(), torch.randn(3, 4)
     report = validate(model, x, training=True)
     assert report.verdict == "equivalent", report.to_json()["fidelity"]
+
+
+def test_a_flipped_zero_counts_where_its_own_producer_defines_the_sign() -> None:
+    # remainder(-0.0, 3.0): eager keeps -0.0, the vectorised compile gives +0.0; remainder defines
+    # no sign, as at the step checks, even though the program also ran a sign-defining mul (before,
+    # one such op anywhere made every flip count: an "unlocalized" divergence fxtv hunt found)
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        x.view(-1).copy_(x.view(-1) * -0.5)
+        return torch.remainder(x, 3.0)
+
+    report = validate(fn, torch.zeros(4, 3, 1), special_values=False, random_trials=0)
+    assert report.verdict in ("equivalent", "rounding"), report.guilty_step
+    assert report.fidelity is not None and not report.fidelity.plain.diverged

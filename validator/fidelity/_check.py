@@ -93,11 +93,39 @@ class Fidelity:
 
 @dataclass(frozen=True)
 class Rules:
-    """How two runs of the whole program are compared."""
+    """How two runs of the whole program are compared: as the steps are, value by value.
+
+    A flipped zero counts where the ops that made the value (or, for an input, what the program
+    wrote into it) define its sign, the rule the step checks apply to each graph node
+    (``numeric._signed_zero``). Without the eager run's record, any sign-defining op the program
+    ran makes every flip count."""
 
     accumulation: int = 1
-    signed_zero: bool = True  # a flipped zero counts (where an op the program ran defines its sign)
+    signed_zero: bool = True  # a flipped zero counts (where its producer defines its sign)
     sign_defined: bool = False  # the program ran an op that defines the sign of a zero
+    sign_values: frozenset[int] | None = None  # values whose producer defines the sign of a zero
+    sign_inputs: frozenset[int] | None = None  # inputs whose writer defines it
+
+    @classmethod
+    def of(cls, eager: Observation, ops: set[Any], accumulation: int, signed_zero: bool) -> Rules:
+        if len(eager.sign_defined) != len(eager.values):  # no record of the eager run's ops
+            return cls(accumulation, signed_zero, ops_define_sign(ops))
+        return cls(
+            accumulation,
+            signed_zero,
+            ops_define_sign(ops),
+            frozenset(i for i, d in enumerate(eager.sign_defined) if d),
+            frozenset(i for i, d in enumerate(eager.inputs_sign_defined) if d),
+        )
+
+    def defines_sign(self, where: str) -> bool:
+        """Whether the zeros of ``where`` ("output 3", "input 1 (after the run)") have a sign."""
+        kind, _, rest = where.partition(" ")
+        index = rest.split(" ")[0]
+        chosen = self.sign_values if kind == "output" else self.sign_inputs if kind == "input" else None
+        if chosen is None or not index.isdigit():
+            return self.sign_defined
+        return int(index) in chosen
 
 
 def compare_observations(
@@ -122,13 +150,12 @@ def compare_observations(
     )
     out = Comparison(what, reference=note)
     for m in found:
+        defined = rules.defines_sign(m.where)
         kind, _, rest = m.where.partition(" ")
         if kind == "output" and rest.isdigit() and int(rest) < len(before.labels):
             m.where = before.labels[int(rest)]
         # A gradient's zeros come out of accumulations (a sum of +-0 terms), whose sign no op defines.
-        soft = m.kind == SIGNED_ZERO and (
-            not (rules.signed_zero and rules.sign_defined) or m.where.startswith("grad of")
-        )
+        soft = m.kind == SIGNED_ZERO and (not (rules.signed_zero and defined) or m.where.startswith("grad of"))
         if soft:
             out.warnings.append(f"{m.where}: {m.detail}")
         else:
@@ -178,7 +205,7 @@ def check_fidelity(
     divergence is narrowed down by recompiling with Dynamo's debug backends (``locate_gap``).
     """
     t0 = time.perf_counter()
-    rules = Rules(_accumulation(trace), signed_zero, ops_define_sign(ops))
+    rules = Rules.of(eager, ops, _accumulation(trace), signed_zero)
     ref = observe_float64(fn, inputs, training, eager)
     patches = _compat.cache_off_patches()
     notes: list[str] = []

@@ -18,6 +18,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
 from ..fx import clone_value, flatten
+from ..numeric._signed_zero import call_defines_sign
 
 
 def fresh(inputs: tuple[Any, ...] | list[Any]) -> list[Any]:
@@ -62,6 +63,10 @@ class Observation:
     # what each random op returned, in dispatch order (recorded with ``ops``): the float64 run
     # replays them, so that the oracle draws the numbers eager drew
     random_draws: list[list[torch.Tensor]] = field(default_factory=list)
+    # recorded with ``ops``, per value: whether the ops that made it define the sign of its zeros
+    # (a gradient: no); per input: whether what the program wrote into it defines that sign
+    sign_defined: list[bool] = field(default_factory=list)
+    inputs_sign_defined: list[bool] = field(default_factory=list)
 
 
 def _random(func: Any) -> bool:
@@ -73,19 +78,27 @@ def _tensors(out: Any) -> list[torch.Tensor]:
 
 
 class _OpRecorder(TorchDispatchMode):
-    """Records the ATen overloads an eager run dispatches and what its random ops drew (changes
-    nothing)."""
+    """Records the ATen overloads an eager run dispatches, what its random ops drew, and for each
+    tensor whether its zeros' sign is defined (keyed by ``id``: the values looked up at the end
+    are alive, so their ids are theirs; an in-place op's result is its input, so an input the
+    program wrote is looked up the same way). Changes nothing."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ops: set[torch._ops.OpOverload] = set()
         self.draws: list[list[torch.Tensor]] = []
+        self.sign: dict[int, bool] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         self.ops.add(func)
         out = func(*args, **(kwargs or {}))
         if _random(func):
             self.draws.append([t.detach().clone() for t in _tensors(out)])
+        inputs = _tensors((args, kwargs or {}))
+        moved = [self.sign.get(id(t), False) for t in inputs if t.is_floating_point() or t.is_complex()]
+        defined = call_defines_sign(func, args, kwargs, moved)
+        for t in _tensors(out):
+            self.sign[id(t)] = defined
         return out
 
 
@@ -132,6 +145,7 @@ def observe(
     target = wrap(program) if wrap is not None else program
     args = fresh(inputs)
     draws: list[list[torch.Tensor]] = []
+    rec: _OpRecorder | None = None
     try:
         if ops is not None:
             with _OpRecorder() as rec:
@@ -151,6 +165,8 @@ def observe(
     for i, v in enumerate(flatten(out)):
         obs.values.append(_detached(v))
         obs.labels.append(f"output {i}")
+        if rec is not None:
+            obs.sign_defined.append(rec.sign.get(id(v), False))
     if training:
         for i, a in enumerate(args):
             if isinstance(a, torch.Tensor) and a.requires_grad:
@@ -161,6 +177,10 @@ def observe(
                 if p.requires_grad:
                     obs.values.append(_detached(p.grad))
                     obs.labels.append(f"grad of {name}")
+        if rec is not None:  # a gradient's zeros come out of sums of +-0 terms: no sign is defined
+            obs.sign_defined += [False] * (len(obs.values) - len(obs.sign_defined))
+    if rec is not None:
+        obs.inputs_sign_defined = [rec.sign.get(id(a), False) for a in args]
     return obs
 
 

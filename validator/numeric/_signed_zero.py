@@ -104,6 +104,19 @@ def _node_defines(n: torch.fx.Node) -> bool:
     return any(found)
 
 
+def call_defines_sign(func: Any, args: Any, kwargs: Any, inputs_defined: list[bool]) -> bool:
+    """The eager-run twin of ``defines_sign``: whether one dispatched call gave its result's zeros
+    a defined sign (a sign-defining op, a signed literal, or a mover of values that all had one)."""
+    name = base_name(func)
+    if name in SIGN_DEFINING:
+        return True
+    found: list[bool] = []
+    torch.fx.node.map_aggregate((tuple(args), dict(kwargs or {})), lambda a: found.append(_sign_literal(a)))
+    if any(found):
+        return True
+    return name in _TRANSPARENT and bool(inputs_defined) and all(inputs_defined)
+
+
 def _carries_values(n: torch.fx.Node) -> bool:
     """Whether ``n`` feeds floating values (not a mask, an index or a size) into a mover."""
     val = n.meta.get("val", n.meta.get("example_value"))
