@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._build import Built
+import torch
+
+from ._build import SEED, Built
 from ._case import ZooCase
 
 Build = Callable[[], Built]
@@ -21,7 +24,9 @@ class Registry:
         @case("mlp", "Linear -> ReLU -> Linear", tags=("nn",))
         def build_mlp() -> Built: ...
 
-    and ``case.cases`` lists them in declaration order. The decorator returns ``build`` unchanged.
+    and ``case.cases`` lists them in declaration order. The decorator returns ``build`` unchanged;
+    the case's ``build`` seeds the global RNG with ``SEED`` first, so a builder draws its
+    parameters and inputs without seeding and two builds are identical.
     """
 
     def __init__(self) -> None:
@@ -53,7 +58,7 @@ class Registry:
                 ZooCase(
                     name=name,
                     description=description,
-                    build=build,
+                    build=_seeded(build),
                     dynamic=dynamic,
                     training=training,
                     tags=tags,
@@ -63,3 +68,12 @@ class Registry:
             return build
 
         return register
+
+
+def _seeded(build: Build) -> Build:
+    @functools.wraps(build)
+    def seeded() -> Built:
+        torch.manual_seed(SEED)
+        return build()
+
+    return seeded
