@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import torch
-
-from ._build import SEED, Built
+from ._build import Built, seeded
 from ._case import ZooCase
 
 Build = Callable[[], Built]
@@ -58,7 +55,7 @@ class Registry:
                 ZooCase(
                     name=name,
                     description=description,
-                    build=_seeded(build),
+                    build=seeded(build),
                     dynamic=dynamic,
                     training=training,
                     tags=tags,
@@ -68,12 +65,3 @@ class Registry:
             return build
 
         return register
-
-
-def _seeded(build: Build) -> Build:
-    @functools.wraps(build)
-    def seeded() -> Built:
-        torch.manual_seed(SEED)
-        return build()
-
-    return seeded
