@@ -63,6 +63,18 @@ def other_operand(node: Node, value: float) -> Any:
     return a if is_number_equal(b, value) else b if is_number_equal(a, value) else None
 
 
+def tensor_and_number(node: Node) -> tuple[Node, torch.Tensor, float] | None:
+    """``(x, x's fake value, c)`` for a plain binary call ``f(x, c)`` of a tensor node and a number, else None."""
+    args = binary_args(node)
+    if args is None:
+        return None
+    x, c = args
+    fx_ = fake_tensor(x)
+    if fx_ is None or not is_number(c):
+        return None
+    return x, fx_, c
+
+
 def power_of_two_exponent(v: object) -> int | None:
     """k if ``v == +-2**k`` exactly, else None."""
     if not is_number(v) or v == 0 or not math.isfinite(float(v)):  # type: ignore[arg-type]

@@ -11,10 +11,8 @@ import operator
 import torch
 from torch.fx import Node
 
-from validator.fx import fake_tensor
-
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import binary_args, power_of_two_exponent
+from .._fx import power_of_two_exponent, tensor_and_number
 from .._registry import register
 
 # float32 and float64 only: 2**-k is a normal number of either for |k| <= 64.
@@ -34,13 +32,12 @@ class DivPow2ToMul(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         # torch.div(x, c, rounding_mode=...) is floor/trunc division: leave it alone.
-        args = binary_args(node)
-        if args is None:
+        found = tensor_and_number(node)
+        if found is None:
             return None
-        x, c = args
-        fx_ = fake_tensor(x)
+        x, fx_, c = found
         k = power_of_two_exponent(c)
-        if fx_ is None or fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
+        if fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
             return None
         return self.emit(node, operator.mul, (x, 1.0 / c))
 
