@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
@@ -29,9 +29,14 @@ INHERITED_META = ("stack_trace", "nn_module_stack", "source_fn_stack")
 CREATED_BY = "fxtv_created_by"
 
 
+def is_call(arg: object, *targets: object) -> TypeGuard[Node]:
+    """Whether ``arg`` is a ``call_function`` node whose target is one of ``targets``."""
+    return isinstance(arg, Node) and arg.op == "call_function" and arg.target in targets
+
+
 def calls(graph: Graph, *targets: object) -> list[Node]:
     """``call_function`` nodes whose target is one of ``targets`` (snapshot, safe to mutate)."""
-    return [n for n in graph.nodes if n.op == "call_function" and n.target in targets]
+    return [n for n in graph.nodes if is_call(n, *targets)]
 
 
 def method_calls(graph: Graph, *names: str) -> list[Node]:
@@ -146,7 +151,7 @@ def getitem_pieces(join: Node) -> tuple[list[Node], int, Node] | None:
     dim = join.args[1] if len(join.args) > 1 else join.kwargs.get("dim", 0)
     if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(dim, int):
         return None
-    if not all(isinstance(p, Node) and p.op == "call_function" and p.target is operator.getitem for p in pieces):
+    if not all(is_call(p, operator.getitem) for p in pieces):
         return None
     sources = {p.args[0] for p in pieces}  # type: ignore[union-attr]
     source = sources.pop() if len(sources) == 1 else None

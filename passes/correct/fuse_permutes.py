@@ -6,7 +6,7 @@ import torch
 from torch.fx import Node
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, aten, int_list
+from .._fx import aliases_input_if_replaced, aten, int_list, is_call
 from .._registry import register
 
 
@@ -29,7 +29,7 @@ class FusePermutes(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         inner = node.args[0]
-        if not (isinstance(inner, Node) and inner.op == "call_function" and inner.target is aten.permute.default):
+        if not is_call(inner, aten.permute.default):
             return None
         x = inner.args[0]
         p, q = int_list(inner.args[1]), int_list(node.args[1])

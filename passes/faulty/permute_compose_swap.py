@@ -14,7 +14,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten, int_list
+from .._fx import aten, int_list, is_call
 from .._registry import register
 
 
@@ -33,7 +33,7 @@ class PermuteComposeSwap(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         inner = node.args[0]
-        if not (isinstance(inner, Node) and inner.target is aten.permute.default):
+        if not is_call(inner, aten.permute.default):
             return None
         x = inner.args[0]
         fx_, fout = fake_tensor(x), fake_tensor(node)
