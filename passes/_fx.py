@@ -144,6 +144,18 @@ def int_list(arg: object) -> list[int] | None:
     return None
 
 
+def permute_of_permute(node: Node) -> tuple[Node, list[int], list[int]] | None:
+    """``(x, p, q)`` for ``node = permute(permute(x, p), q)`` with plain int dims, else None."""
+    inner = node.args[0]
+    if not is_call(inner, aten.permute.default):
+        return None
+    x = inner.args[0]
+    p, q = int_list(inner.args[1]), int_list(node.args[1])
+    if not isinstance(x, Node) or p is None or q is None:
+        return None
+    return x, p, q
+
+
 def getitem_pieces(join: Node) -> tuple[list[Node], int, Node] | None:
     """For cat/stack(pieces, dim): the pieces, the dim, and the one node every piece is a getitem
     of (a split or unbind); None when the join has another shape."""
