@@ -56,6 +56,14 @@ def seeded_randn(*shapes: tuple[int, ...], seed: int = 0) -> tuple[torch.Tensor,
     return tuple(torch.randn(*shape, generator=g) for shape in shapes)
 
 
+def randn_with(*specials: float, scale: float = 1.0) -> torch.Tensor:
+    """A trigger's (4, 8) standard-normal input, times ``scale``, whose first row starts with
+    ``specials``: the values (NaN, +-Inf, -0.0, ...) a rewrite must treat exactly as eager does."""
+    x = torch.randn(4, 8) * scale
+    x[0, : len(specials)] = torch.tensor(specials)
+    return x
+
+
 class GraphPass(CustomGraphPass):
     """A rewrite installable on one inductor hook.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
@@ -29,9 +29,14 @@ INHERITED_META = ("stack_trace", "nn_module_stack", "source_fn_stack")
 CREATED_BY = "fxtv_created_by"
 
 
+def is_call(arg: object, *targets: object) -> TypeGuard[Node]:
+    """Whether ``arg`` is a ``call_function`` node whose target is one of ``targets``."""
+    return isinstance(arg, Node) and arg.op == "call_function" and arg.target in targets
+
+
 def calls(graph: Graph, *targets: object) -> list[Node]:
     """``call_function`` nodes whose target is one of ``targets`` (snapshot, safe to mutate)."""
-    return [n for n in graph.nodes if n.op == "call_function" and n.target in targets]
+    return [n for n in graph.nodes if is_call(n, *targets)]
 
 
 def method_calls(graph: Graph, *names: str) -> list[Node]:
@@ -61,6 +66,18 @@ def other_operand(node: Node, value: float) -> Any:
         return None
     a, b = args
     return a if is_number_equal(b, value) else b if is_number_equal(a, value) else None
+
+
+def tensor_and_number(node: Node) -> tuple[Node, torch.Tensor, float] | None:
+    """``(x, x's fake value, c)`` for a plain binary call ``f(x, c)`` of a tensor node and a number, else None."""
+    args = binary_args(node)
+    if args is None:
+        return None
+    x, c = args
+    fx_ = fake_tensor(x)
+    if fx_ is None or not is_number(c):
+        return None
+    return x, fx_, c
 
 
 def power_of_two_exponent(v: object) -> int | None:
@@ -127,6 +144,18 @@ def int_list(arg: object) -> list[int] | None:
     return None
 
 
+def permute_of_permute(node: Node) -> tuple[Node, list[int], list[int]] | None:
+    """``(x, p, q)`` for ``node = permute(permute(x, p), q)`` with plain int dims, else None."""
+    inner = node.args[0]
+    if not is_call(inner, aten.permute.default):
+        return None
+    x = inner.args[0]
+    p, q = int_list(inner.args[1]), int_list(node.args[1])
+    if not isinstance(x, Node) or p is None or q is None:
+        return None
+    return x, p, q
+
+
 def getitem_pieces(join: Node) -> tuple[list[Node], int, Node] | None:
     """For cat/stack(pieces, dim): the pieces, the dim, and the one node every piece is a getitem
     of (a split or unbind); None when the join has another shape."""
@@ -134,7 +163,7 @@ def getitem_pieces(join: Node) -> tuple[list[Node], int, Node] | None:
     dim = join.args[1] if len(join.args) > 1 else join.kwargs.get("dim", 0)
     if not isinstance(pieces, (list, tuple)) or len(pieces) < 2 or not isinstance(dim, int):
         return None
-    if not all(isinstance(p, Node) and p.op == "call_function" and p.target is operator.getitem for p in pieces):
+    if not all(is_call(p, operator.getitem) for p in pieces):
         return None
     sources = {p.args[0] for p in pieces}  # type: ignore[union-attr]
     source = sources.pop() if len(sources) == 1 else None

@@ -31,6 +31,7 @@ import torch
 from rich.console import Console
 
 from ._api import UsageError, validate
+from .fx import leaves
 from .report import Report, render
 
 _REPORTS = pytest.StashKey[list[Report]]()
@@ -159,14 +160,7 @@ def _watch(model: Any, compiled: Any, *, dynamic: bool) -> Any:
 
 
 def _tensors(value: Any) -> Iterator[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _tensors(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _tensors(v)
+    return (v for v in leaves(value) if isinstance(v, torch.Tensor))
 
 
 def _check(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], dynamic: bool) -> None:

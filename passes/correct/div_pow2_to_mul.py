@@ -6,15 +6,14 @@ divisor (x / 101 -> x * (1/101)) and changed results by one ulp.
 
 from __future__ import annotations
 
+import math
 import operator
 
 import torch
 from torch.fx import Node
 
-from validator.fx import fake_tensor
-
-from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import binary_args, power_of_two_exponent
+from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._fx import power_of_two_exponent, tensor_and_number
 from .._registry import register
 
 # float32 and float64 only: 2**-k is a normal number of either for |k| <= 64.
@@ -34,13 +33,12 @@ class DivPow2ToMul(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         # torch.div(x, c, rounding_mode=...) is floor/trunc division: leave it alone.
-        args = binary_args(node)
-        if args is None:
+        found = tensor_and_number(node)
+        if found is None:
             return None
-        x, c = args
-        fx_ = fake_tensor(x)
+        x, fx_, c = found
         k = power_of_two_exponent(c)
-        if fx_ is None or fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
+        if fx_.dtype not in _DTYPES or k is None or abs(k) > 64:
             return None
         return self.emit(node, operator.mul, (x, 1.0 / c))
 
@@ -48,6 +46,4 @@ class DivPow2ToMul(NodeRewrite):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return x / 4.0 + torch.div(x, 0.125)
 
-        x = torch.randn(4, 8) * 1e3
-        x[0, :5] = torch.tensor([float("nan"), float("inf"), -0.0, 1e-44, 3e38])
-        return fn, (x,)
+        return fn, (randn_with(math.nan, math.inf, -0.0, 1e-44, 3e38, scale=1e3),)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, PassInfo, Trigger, randn_with
 from .._fx import aliases_input_if_replaced, aten, other_operand, same_shape_dtype
 from .._registry import register
 
@@ -31,6 +33,4 @@ class FoldMulOne(NodeRewrite):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return (x * 1.0).neg()
 
-        x = torch.randn(4, 8)
-        x[0, :4] = torch.tensor([float("nan"), float("inf"), -float("inf"), -0.0])
-        return fn, (x,)
+        return fn, (randn_with(math.nan, math.inf, -math.inf, -0.0),)

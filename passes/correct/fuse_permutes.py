@@ -6,7 +6,7 @@ import torch
 from torch.fx import Node
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, aten, int_list
+from .._fx import aliases_input_if_replaced, aten, permute_of_permute
 from .._registry import register
 
 
@@ -28,13 +28,10 @@ class FusePermutes(NodeRewrite):
     targets = (aten.permute.default,)
 
     def replace(self, node: Node) -> Node | None:
-        inner = node.args[0]
-        if not (isinstance(inner, Node) and inner.op == "call_function" and inner.target is aten.permute.default):
+        found = permute_of_permute(node)
+        if found is None:
             return None
-        x = inner.args[0]
-        p, q = int_list(inner.args[1]), int_list(node.args[1])
-        if not isinstance(x, Node) or p is None or q is None:
-            return None
+        x, p, q = found
         dims = compose(p, q)
         if dims != list(range(len(dims))):
             return self.emit(node, aten.permute.default, (x, dims))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, PassInfo, Trigger, randn_with
 from .._fx import aten, other_operand
 from .._registry import register
 
@@ -34,6 +36,4 @@ class MulTwoToAdd(NodeRewrite):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return (x * 2).neg()
 
-        x = torch.randn(4, 8)
-        x[0, :4] = torch.tensor([float("nan"), float("inf"), -float("inf"), -0.0])
-        return fn, (x,)
+        return fn, (randn_with(math.nan, math.inf, -math.inf, -0.0),)

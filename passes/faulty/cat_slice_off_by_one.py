@@ -15,7 +15,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten, normalize_dim, same_shape
+from .._fx import aten, is_call, normalize_dim, same_shape
 from .._registry import register
 
 
@@ -36,7 +36,7 @@ class CatSliceOffByOne(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         cat = node.args[0]
-        if not (isinstance(cat, Node) and cat.target is aten.cat.default):
+        if not is_call(cat, aten.cat.default):
             return None
         pieces = cat.args[0]
         cat_dim = cat.args[1] if len(cat.args) > 1 else cat.kwargs.get("dim", 0)

@@ -6,10 +6,12 @@ sound only for integer division guarded against zero, never for floating x).
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, PassInfo, Trigger, randn_with
 from .._fx import aten, binary_args
 from .._registry import register
 
@@ -38,6 +40,4 @@ class DivSelfToOne(NodeRewrite):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return x / x + 1
 
-        x = torch.randn(4, 8)
-        x[0, :4] = torch.tensor([0.0, float("nan"), float("inf"), -float("inf")])
-        return fn, (x,)
+        return fn, (randn_with(0.0, math.nan, math.inf, -math.inf),)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from validator.fx import fake_tensor
-
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten, binary_args, is_number
+from .._fx import aten, tensor_and_number
 from .._registry import register
 
 
@@ -31,13 +29,12 @@ class DivToReciprocalMul(NodeRewrite):
     targets = (aten.div.Tensor,)
 
     def replace(self, node: Node) -> Node | None:
-        args = binary_args(node)
-        if args is None:
+        found = tensor_and_number(node)
+        if found is None:
             return None
-        x, c = args
-        fx_ = fake_tensor(x)
+        x, fx_, c = found
         # BUG: missing "c is a power of two" (power_of_two_exponent(c) is not None).
-        if fx_ is None or not fx_.is_floating_point() or not is_number(c) or c == 0:
+        if not fx_.is_floating_point() or c == 0:
             return None
         return self.emit(node, aten.mul.Tensor, (x, 1.0 / c))
 

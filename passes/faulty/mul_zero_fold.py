@@ -6,10 +6,12 @@ into aten.full(0) for floating x). The correct side condition is "x is an intege
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, PassInfo, Trigger, randn_with
 from .._fx import aten, other_operand
 from .._registry import register
 
@@ -40,6 +42,4 @@ class MulZeroFold(NodeRewrite):
             # A float 0.0: inductor's own peephole only folds the integer literal 0.
             return x * 0.0 + 1
 
-        x = torch.randn(4, 8)
-        x[0, :3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
-        return fn, (x,)
+        return fn, (randn_with(math.nan, math.inf, -math.inf),)

@@ -14,7 +14,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten, int_list
+from .._fx import aten, permute_of_permute
 from .._registry import register
 
 
@@ -32,13 +32,12 @@ class PermuteComposeSwap(NodeRewrite):
     targets = (aten.permute.default,)
 
     def replace(self, node: Node) -> Node | None:
-        inner = node.args[0]
-        if not (isinstance(inner, Node) and inner.target is aten.permute.default):
+        found = permute_of_permute(node)
+        if found is None:
             return None
-        x = inner.args[0]
+        x, p, q = found
         fx_, fout = fake_tensor(x), fake_tensor(node)
-        p, q = int_list(inner.args[1]), int_list(node.args[1])
-        if fx_ is None or fout is None or p is None or q is None:
+        if fx_ is None or fout is None:
             return None
         n = fx_.dim()
         p, q = [d % n for d in p], [d % n for d in q]

@@ -12,7 +12,7 @@ import torch
 from torch.fx import Node
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten
+from .._fx import aten, is_call
 from .._registry import register
 
 _VIEWS = (aten.view.default, aten._unsafe_view.default, aten.reshape.default)
@@ -34,9 +34,9 @@ class ReshapeAssumeContiguous(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         src = node.args[0]
-        if isinstance(src, Node) and src.target is aten.clone.default:
+        if is_call(src, aten.clone.default):
             src = src.args[0]
-        if not (isinstance(src, Node) and src.target in _REORDERS):
+        if not is_call(src, *_REORDERS):
             return None
         # BUG: views the permute's base, as if the permuted tensor's memory were in its logical order.
         return self.emit(node, aten.view.default, (src.args[0], node.args[1]))

@@ -14,7 +14,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aliases_input_if_replaced, prims
+from .._fx import aliases_input_if_replaced, is_call, prims
 from .._registry import register
 
 
@@ -35,7 +35,7 @@ class RoundtripCastFold(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         inner = node.args[0]
-        if not (isinstance(inner, Node) and inner.target is prims.convert_element_type.default):
+        if not is_call(inner, prims.convert_element_type.default):
             return None
         x = inner.args[0]
         fx_ = fake_tensor(x)

@@ -15,7 +15,7 @@ import torch
 from validator.fx import fake_tensor
 
 from .._base import GraphPass, PassInfo, Trigger
-from .._fx import aten, calls, int_list, is_number, same_shape_dtype
+from .._fx import aten, calls, int_list, is_call, is_number, same_shape_dtype
 from .._registry import register
 
 _VIEWS = (aten.view.default, aten.reshape.default, aten._unsafe_view.default, aten.expand.default)
@@ -23,7 +23,7 @@ _VIEWS = (aten.view.default, aten.reshape.default, aten._unsafe_view.default, at
 
 def _source(node: object) -> object:
     """Step back through the view/expand chain matmul's decomposition puts around a bmm."""
-    while isinstance(node, torch.fx.Node) and node.op == "call_function" and node.target in _VIEWS:
+    while is_call(node, *_VIEWS):
         node = node.args[0]
     return node
 
@@ -41,7 +41,7 @@ def _sole_view_user_chain(node: torch.fx.Node) -> torch.fx.Node | None:
 
 
 def _last_dim_reduction(node: object, target: object, arg: object, rank: int) -> bool:
-    if not (isinstance(node, torch.fx.Node) and node.target is target and node.args[0] is arg):
+    if not (is_call(node, target) and node.args[0] is arg):
         return False
     dims = int_list(node.args[1]) if len(node.args) > 1 else None
     keepdim = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
@@ -67,10 +67,10 @@ class SdpaScaleSign(GraphPass):
     def _match(self, div: torch.fx.Node) -> tuple[torch.fx.Node, ...] | None:
         """(q, k, v, out) for a decomposed attention whose logits are ``div``."""
         scores = _source(div.args[0])
-        if not (isinstance(scores, torch.fx.Node) and scores.target is aten.bmm.default):
+        if not is_call(scores, aten.bmm.default):
             return None
         q, kt = _source(scores.args[0]), _source(scores.args[1])
-        if not (isinstance(kt, torch.fx.Node) and kt.target is aten.permute.default):
+        if not is_call(kt, aten.permute.default):
             return None
         k = kt.args[0]
         fq, fk, fd = fake_tensor(q), fake_tensor(k), fake_tensor(div)

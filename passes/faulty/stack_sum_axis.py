@@ -18,7 +18,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import normalize_dim
+from .._fx import is_call, normalize_dim
 from .._registry import register
 
 
@@ -36,7 +36,7 @@ def _reduce_dim(node: Node) -> int | None:
 
 
 def _stack_parts(node: object) -> tuple[list[Node], int] | None:
-    if not (isinstance(node, Node) and node.op == "call_function" and node.target is torch.stack):
+    if not is_call(node, torch.stack):
         return None
     tensors = node.args[0]
     dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)

@@ -14,7 +14,7 @@ from torch.fx import Node
 from validator.fx import fake_tensor
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten, int_list
+from .._fx import aten, int_list, is_call
 from .._registry import register
 
 
@@ -34,7 +34,7 @@ class TransposeMmFold(NodeRewrite):
 
     def replace(self, node: Node) -> Node | None:
         a_t, b = node.args
-        if not (isinstance(a_t, Node) and a_t.target in (aten.permute.default, aten.t.default)):
+        if not is_call(a_t, aten.permute.default, aten.t.default):
             return None
         if a_t.target is aten.permute.default and int_list(a_t.args[1]) != [1, 0]:
             return None

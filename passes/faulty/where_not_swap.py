@@ -11,7 +11,7 @@ import torch
 from torch.fx import Node
 
 from .._base import NodeRewrite, PassInfo, Trigger
-from .._fx import aten
+from .._fx import aten, is_call
 from .._registry import register
 
 
@@ -33,7 +33,7 @@ class WhereNotSwap(NodeRewrite):
         if len(node.args) != 3 or node.kwargs:
             return None
         cond, x, y = node.args
-        if not (isinstance(cond, Node) and cond.target is aten.logical_not.default):
+        if not is_call(cond, aten.logical_not.default):
             return None
         # BUG: the sound rewrite is where(c, y, x).
         return self.emit(node, aten.where.self, (cond.args[0], x, y))

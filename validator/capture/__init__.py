@@ -86,6 +86,24 @@ def _wrap(orig: Callable[..., Any], handler: Callable[..., Any]) -> Callable[...
     return wrapper
 
 
+def _wrap_each(
+    patch: _Patcher,
+    trace: Trace,
+    owner: Any,
+    owner_name: str,
+    names: tuple[str, ...],
+    handlers: dict[str, Callable[..., Any]],
+) -> None:
+    """Wrap each of ``names`` on ``owner`` with its handler; one this torch lacks (or all, where
+    ``owner`` is None) is listed in ``trace.missing_hooks``."""
+    for name in names:
+        orig = getattr(owner, name, None) if owner is not None else None
+        if orig is None:
+            trace.missing_hooks.append(f"{owner_name}.{name}")
+            continue
+        patch.set(owner, name, _wrap(orig, handlers[name]))
+
+
 def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
     cfx = _compat.compile_fx_module()
     stage_handlers: dict[str, Callable[..., Any]] = {
@@ -96,12 +114,7 @@ def _install(rec: Recorder, patch: _Patcher, trace: Trace) -> None:
         "post_grad_passes": functools.partial(_named, rec, "post_grad_passes"),
         "_compile_fx_inner": rec.inductor,
     }
-    for name in _compat.STAGE_FUNCTIONS:
-        orig = getattr(cfx, name, None)
-        if orig is None:
-            trace.missing_hooks.append(f"{_compat.COMPILE_FX}.{name}")
-            continue
-        patch.set(cfx, name, _wrap(orig, stage_handlers[name]))
+    _wrap_each(patch, trace, cfx, _compat.COMPILE_FX, _compat.STAGE_FUNCTIONS, stage_handlers)
 
     obs: Any = _compat.observer_class()
     enter, exit_ = obs.__enter__, obs.__exit__
@@ -133,12 +146,7 @@ def _install_index(idx: IndexRecorder, patch: _Patcher, trace: Trace) -> None:
         "combine_modular_indexing_pairs": idx.combine_modular_indexing_pairs,
         "expand_floor_div": idx.expand_floor_div,
     }
-    for name in _compat.SIZEVAR_REWRITES:
-        orig = getattr(cls, name, None) if cls is not None else None
-        if orig is None:
-            trace.missing_hooks.append(f"{_compat.SIZEVARS_CLASS}.{name}")
-            continue
-        patch.set(cls, name, _wrap(orig, handlers[name]))
+    _wrap_each(patch, trace, cls, _compat.SIZEVARS_CLASS, _compat.SIZEVAR_REWRITES, handlers)
 
 
 def _named(rec: Recorder, name: str, orig: Callable[..., Any], gm: Any, *a: Any, **k: Any) -> Any:

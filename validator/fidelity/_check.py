@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from .. import _compat
+from .._json import attrs_json
 from ..numeric import Mismatch, RunResult, accumulation_length, compare_runs
 from ..numeric._signed_zero import SIGNED_ZERO, ops_define_sign
 from ._gap import Gap, locate_gap
@@ -53,10 +54,7 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "what": self.what,
-            "diverged": self.diverged,
-            "error": self.error,
-            "reference": self.reference,
+            **attrs_json(self, "what", "diverged", "error", "reference"),
             "mismatches": [m.to_json() for m in self.mismatches],
             "warnings": self.warnings,
         }

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .. import _compat
+from .._json import attrs_json
 from ._runs import Observation, observe
 
 if TYPE_CHECKING:
@@ -73,16 +74,7 @@ class Gap:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "component": self.component,
-            "subsystem": self.subsystem,
-            "detail": self.detail,
-            "stage": self.stage,
-            "compiles": self.compiles,
-            "error": self.error,
-            "feature": self.feature,
-        }
+        return attrs_json(self, "backend", "component", "subsystem", "detail", "stage", "compiles", "error", "feature")
 
 
 def locate_gap(

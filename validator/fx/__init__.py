@@ -22,7 +22,7 @@ from ._run import (
     writes_nothing,
 )
 from ._snapshot import SEMANTIC_META, fingerprint, snapshot
-from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake
+from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake, leaves
 
 __all__ = [
     "RNG_SEED",
@@ -38,6 +38,7 @@ __all__ = [
     "flatten",
     "has_random_ops",
     "is_fake",
+    "leaves",
     "meta_value",
     "mutates",
     "op_name",

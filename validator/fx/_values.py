@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -47,6 +47,19 @@ def flatten(out: Any) -> list[Any]:
     flat: list[Any] = []
     _flatten_into(out, flat, depth=0, seen=set())
     return flat
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    """The values nested in ``value``'s lists, tuples and dicts (an FX node's args and kwargs, a
+    call's arguments), in order; unlike ``flatten``, nothing else is opened."""
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from leaves(v)
+    else:
+        yield value
 
 
 def _plain_object(v: Any) -> bool:

@@ -16,9 +16,14 @@ from typing import Any
 import torch
 import torch.fx
 
+from .._json import attrs_json
 from ..capture import Step, Trace
 from ..fx import has_random_ops, mutates, op_name, to_float64, widen_value
 from ..numeric import Mismatch, accumulation_length, compare_values, run_graph, tolerance_for
+
+
+def _named_ops(nodes: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"name": name, "op": op} for name, op in nodes]
 
 
 @dataclass
@@ -36,13 +41,11 @@ class NodeBlame:
     def to_json(self) -> dict[str, Any]:
         return {
             "first_diverging_node": self.first_diverging,
-            "counterpart": self.counterpart,
-            "op": self.op,
-            "counterpart_op": self.counterpart_op,
+            **attrs_json(self, "counterpart", "op", "counterpart_op"),
             "mismatch": self.mismatch.to_json() if self.mismatch else None,
-            "created_nodes": [{"name": n, "op": o} for n, o in self.created],
-            "rewritten_nodes": [{"name": n, "op": o} for n, o in self.rewritten],
-            "replaced_nodes": [{"name": n, "op": o} for n, o in self.replaced_ops],
+            "created_nodes": _named_ops(self.created),
+            "rewritten_nodes": _named_ops(self.rewritten),
+            "replaced_nodes": _named_ops(self.replaced_ops),
             "note": self.note,
         }
 

@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from .. import _compat
-from ..fx import RNG_SEED, RunResult, clone_inputs, clone_value, flatten
+from ..fx import RunResult, clone_value, run_compiled
 
 _PROBE = "_fxtv_probe"
 _WRITTEN_PARAM = re.compile(r"^(in_out_ptr|out_ptr)\d+$")
@@ -190,11 +188,4 @@ def run_probed(fn: Any, inputs: Sequence[Any]) -> tuple[RunResult, list[BufferVa
     if p is None:
         return None
     call, sink = p
-    args = clone_inputs(inputs)
-    torch.manual_seed(RNG_SEED)
-    try:
-        with torch.no_grad():
-            out = call(list(args))
-    except Exception as e:
-        return RunResult([], args, {}, f"{type(e).__name__}: {e}"), sink
-    return RunResult(flatten(out), args), sink
+    return run_compiled(call, inputs), sink

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import UsageError
+from .._json import attrs_json
 from ..capture import Step, Trace
 from ..kinds import Verdict
 from ..numeric import DIVERGED
@@ -41,16 +42,9 @@ class ProgramResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "origin": self.origin,
-            "verdict": self.verdict,
-            "fired": self.fired,
+            **attrs_json(self, "name", "origin", "verdict", "fired"),
             "seconds": round(self.seconds, 3),
-            "guilty": self.guilty,
-            "downstream": self.downstream,
-            "note": self.note,
-            "source": self.source,
-            "ops": self.ops,
+            **attrs_json(self, "guilty", "downstream", "note", "source", "ops"),
         }
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._json import attrs_json
 from ..kinds import ObligationKind, ProofStatus
 from ._solver import Verdict
 
@@ -46,17 +47,9 @@ class Obligation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "rewrite": self.rewrite,
-            "graph": self.graph,
-            "step": self.step,
-            "subject": self.subject,
+            **attrs_json(self, "kind", "rewrite", "graph", "step", "subject"),
             "origins": list(self.origins),
-            "before": self.before,
-            "after": self.after,
-            "ranges": self.ranges,
-            "note": self.note,
-            "executed": self.executed,
+            **attrs_json(self, "before", "after", "ranges", "note", "executed"),
             **self.verdict.to_json(),
         }
 

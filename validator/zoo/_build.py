@@ -3,8 +3,9 @@ frozen (eval mode, no grads)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import torch
 from torch import Tensor, nn
@@ -13,6 +14,21 @@ from torch import Tensor, nn
 Built = tuple[Callable[..., Any], tuple[Any, ...]]
 
 SEED = 0
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def seeded(build: Callable[P, R]) -> Callable[P, R]:
+    """``build``, run after the global RNG is seeded with ``SEED``: two builds draw the same
+    parameters and inputs."""
+
+    @functools.wraps(build)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        torch.manual_seed(SEED)
+        return build(*args, **kwargs)
+
+    return run
 
 
 def _inference(module: nn.Module) -> nn.Module:

@@ -12,8 +12,9 @@ class ZooCase:
     """One small, correct program that fxtv must validate without alarms.
 
     ``build`` returns ``(fn_or_module, example_inputs)``. It seeds the global
-    RNG itself, so two calls give identical parameters and inputs; callers that
-    need an untouched copy (e.g. after an in-place case ran) can just rebuild.
+    RNG first (the registry's cases do so for their builders), so two calls give
+    identical parameters and inputs; callers that need an untouched copy (e.g.
+    after an in-place case ran) can just rebuild.
 
     Conventions the validator and tests rely on:
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._build import Built
+from ._build import Built, seeded
 from ._case import ZooCase
 
 Build = Callable[[], Built]
@@ -21,7 +21,9 @@ class Registry:
         @case("mlp", "Linear -> ReLU -> Linear", tags=("nn",))
         def build_mlp() -> Built: ...
 
-    and ``case.cases`` lists them in declaration order. The decorator returns ``build`` unchanged.
+    and ``case.cases`` lists them in declaration order. The decorator returns ``build`` unchanged;
+    the case's ``build`` seeds the global RNG with ``SEED`` first, so a builder draws its
+    parameters and inputs without seeding and two builds are identical.
     """
 
     def __init__(self) -> None:
@@ -53,7 +55,7 @@ class Registry:
                 ZooCase(
                     name=name,
                     description=description,
-                    build=build,
+                    build=seeded(build),
                     dynamic=dynamic,
                     training=training,
                     tags=tags,

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 from torch import nn
 
-from ._build import SEED, Built, _inference
+from ._build import Built, _inference, seeded
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,11 @@ class Size:
     @property
     def ffn(self) -> int:
         return 4 * self.d_model
+
+    @property
+    def positions(self) -> int:
+        """Length of a position-embedding table: the sequence, and never under 64."""
+        return max(self.seq, 64)
 
 
 SMALL = Size()  # the test suite's size
@@ -65,40 +70,62 @@ def _finish(model: nn.Module, inputs: tuple[Any, ...], training: bool) -> Built:
 
 
 def _tokens(size: Size, n: int | None = None) -> torch.Tensor:
-    # ids from 3 up: 0, 1, 2 are the pad / bos / eos ids the configs below use
+    # ids from 3 up: 0, 1, 2 are the ids of _SPECIAL_TOKENS
     return torch.randint(3, size.vocab, (size.batch, n or size.seq))
 
 
-def gpt2(size: Size, training: bool = False) -> Built:
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    torch.manual_seed(SEED)
-    cfg = GPT2Config(
-        n_layer=size.layers,
-        n_embd=size.d_model,
-        n_head=size.heads,
-        n_positions=max(size.seq, 64),
-        vocab_size=size.vocab,
-        use_cache=False,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-    )
-    return _finish(GPT2LMHeadModel(cfg), (_tokens(size),), training)
+class _SpecialTokens(TypedDict):
+    pad_token_id: int
+    bos_token_id: int
+    eos_token_id: int
 
 
-def bert(size: Size, training: bool = False) -> Built:
-    from transformers import BertConfig, BertModel
+# the pad / bos / eos ids of the configs below, kept out of ``_tokens``' draws
+_SPECIAL_TOKENS = _SpecialTokens(pad_token_id=0, bos_token_id=1, eos_token_id=2)
 
-    torch.manual_seed(SEED)
-    cfg = BertConfig(
+
+class _BertDims(TypedDict):
+    num_hidden_layers: int
+    hidden_size: int
+    num_attention_heads: int
+    intermediate_size: int
+
+
+def _bert_dims(size: Size) -> _BertDims:
+    """``size`` in the names that the configs of BERT and the models patterned on it use."""
+    return _BertDims(
         num_hidden_layers=size.layers,
         hidden_size=size.d_model,
         num_attention_heads=size.heads,
         intermediate_size=size.ffn,
+    )
+
+
+@seeded
+def gpt2(size: Size, training: bool = False) -> Built:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    cfg = GPT2Config(
+        n_layer=size.layers,
+        n_embd=size.d_model,
+        n_head=size.heads,
+        n_positions=size.positions,
         vocab_size=size.vocab,
-        max_position_embeddings=max(size.seq, 64),
-        pad_token_id=0,
+        use_cache=False,
+        **_SPECIAL_TOKENS,
+    )
+    return _finish(GPT2LMHeadModel(cfg), (_tokens(size),), training)
+
+
+@seeded
+def bert(size: Size, training: bool = False) -> Built:
+    from transformers import BertConfig, BertModel
+
+    cfg = BertConfig(
+        **_bert_dims(size),
+        vocab_size=size.vocab,
+        max_position_embeddings=size.positions,
+        pad_token_id=_SPECIAL_TOKENS["pad_token_id"],
     )
     ids = _tokens(size)
     mask = torch.ones_like(ids)
@@ -106,30 +133,25 @@ def bert(size: Size, training: bool = False) -> Built:
     return _finish(BertModel(cfg), (ids, mask), training)
 
 
+@seeded
 def llama(size: Size, training: bool = False) -> Built:
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    torch.manual_seed(SEED)
     cfg = LlamaConfig(
-        num_hidden_layers=size.layers,
-        hidden_size=size.d_model,
-        num_attention_heads=size.heads,
+        **_bert_dims(size),
         num_key_value_heads=max(1, size.heads // 2),  # grouped-query attention
-        intermediate_size=size.ffn,
         vocab_size=size.vocab,
-        max_position_embeddings=max(size.seq, 64),
+        max_position_embeddings=size.positions,
         use_cache=False,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
+        **_SPECIAL_TOKENS,
     )
     return _finish(LlamaForCausalLM(cfg), (_tokens(size),), training)
 
 
+@seeded
 def t5(size: Size, training: bool = False) -> Built:
     from transformers import T5Config, T5ForConditionalGeneration
 
-    torch.manual_seed(SEED)
     cfg = T5Config(
         num_layers=size.layers,
         num_decoder_layers=size.layers,
@@ -139,35 +161,27 @@ def t5(size: Size, training: bool = False) -> Built:
         d_ff=size.ffn,
         vocab_size=size.vocab,
         use_cache=False,
-        pad_token_id=0,
-        eos_token_id=2,
+        pad_token_id=_SPECIAL_TOKENS["pad_token_id"],
+        eos_token_id=_SPECIAL_TOKENS["eos_token_id"],
     )
     ids = _tokens(size)
     mask = torch.ones_like(ids)
     return _finish(T5ForConditionalGeneration(cfg), (ids, mask, _tokens(size, max(2, size.seq // 2))), training)
 
 
+@seeded
 def vit(size: Size, training: bool = False) -> Built:
     from transformers import ViTConfig, ViTModel
 
-    torch.manual_seed(SEED)
     image = 32
-    cfg = ViTConfig(
-        num_hidden_layers=size.layers,
-        hidden_size=size.d_model,
-        num_attention_heads=size.heads,
-        intermediate_size=size.ffn,
-        image_size=image,
-        patch_size=8,
-        num_channels=3,
-    )
+    cfg = ViTConfig(**_bert_dims(size), image_size=image, patch_size=8, num_channels=3)
     return _finish(ViTModel(cfg, add_pooling_layer=True), (torch.randn(size.batch, 3, image, image),), training)
 
 
+@seeded
 def whisper(size: Size, training: bool = False) -> Built:
     from transformers import WhisperConfig, WhisperModel
 
-    torch.manual_seed(SEED)
     frames = 2 * size.seq  # the encoder's two convolutions halve the frames
     cfg = WhisperConfig(
         encoder_layers=size.layers,
@@ -179,13 +193,11 @@ def whisper(size: Size, training: bool = False) -> Built:
         decoder_ffn_dim=size.ffn,
         num_mel_bins=16,
         max_source_positions=size.seq,
-        max_target_positions=max(size.seq, 64),
+        max_target_positions=size.positions,
         vocab_size=size.vocab,
         use_cache=False,
-        decoder_start_token_id=1,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
+        decoder_start_token_id=_SPECIAL_TOKENS["bos_token_id"],
+        **_SPECIAL_TOKENS,
     )
     features = torch.randn(size.batch, cfg.num_mel_bins, frames)
     mask = torch.ones(size.batch, frames, dtype=torch.long)

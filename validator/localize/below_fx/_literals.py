@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.fx
 
-from ...fx import clone_value
+from ...fx import clone_value, leaves
 from ...numeric import compare_values, run_graph, tolerance_for
 from ._model import CODEGEN, BelowFxBlame
 
@@ -61,14 +61,7 @@ def _same(a: complex | float, b: Any) -> bool:
 
 
 def _constants(args: Any) -> Iterator[complex | float]:
-    if isinstance(args, (list, tuple)):
-        for a in args:
-            yield from _constants(a)
-    elif isinstance(args, dict):
-        for a in args.values():
-            yield from _constants(a)
-    elif isinstance(args, (complex, float)) and not isinstance(args, bool):
-        yield args
+    return (a for a in leaves(args) if isinstance(a, (complex, float)) and not isinstance(a, bool))
 
 
 def misprinted(gm: torch.fx.GraphModule) -> list[Misprint]:

@@ -6,7 +6,7 @@ patterns, the split/cat passes, normalisations, pooling, indexing and scatter, i
 mutation (functionalization and re-inplacing), dynamic shapes, training (the joint graph and
 partitioner) and reduced precision: one module each. The programs are written from the idea of
 each test kind, not copied; they follow the conventions of :mod:`validator.zoo.models`: every
-builder seeds the RNG, shapes are tiny, inference modules have gradients off, training programs
+build starts from the same seed, shapes are tiny, inference modules have gradients off, training programs
 return a scalar loss. Each case is declared once, by the ``@case(...)`` decorator on its builder
 (:mod:`validator.zoo._registry`), right below its program.
 """

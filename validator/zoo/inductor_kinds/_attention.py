@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 from ._helpers import _qkv
 
@@ -31,7 +31,6 @@ def sdpa_div_scale(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_div_scale() -> Built:
-    torch.manual_seed(SEED)
     return sdpa_div_scale, _qkv(2, 2, 8, 8)
 
 
@@ -48,7 +47,6 @@ def sdpa_dropout_zero(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_dropout_zero() -> Built:
-    torch.manual_seed(SEED)
     return sdpa_dropout_zero, _qkv(2, 2, 8, 8)
 
 
@@ -65,7 +63,6 @@ def sdpa_additive_mask(q: Tensor, k: Tensor, v: Tensor, mask: Tensor) -> Tensor:
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_additive_mask() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = _qkv(2, 2, 8, 8)
     keep = torch.rand(2, 1, 8, 8) > 0.3
     keep[..., 0] = True  # every row keeps at least one key
@@ -94,7 +91,6 @@ def sdpa_gpt2_causal(q: Tensor, k: Tensor, v: Tensor, causal: Tensor) -> tuple[T
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_gpt2_causal() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = _qkv(2, 8, 2, 8)  # (B, T, H, D)
     causal = torch.tril(torch.ones(8, 8, dtype=torch.bool)).view(1, 1, 8, 8)
     return sdpa_gpt2_causal, (q, k, v, causal)
@@ -132,7 +128,6 @@ class BertSelfAttention(nn.Module):
     tags=("nn", "attention", "pattern"),
 )
 def build_sdpa_bert_module() -> Built:
-    torch.manual_seed(SEED)
     model = _inference(BertSelfAttention())
     x = _x(2, 8, 16)
     pad = torch.ones(2, 8)
@@ -154,7 +149,6 @@ def sdpa_bmm_3d(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     "sdpa_bmm_3d", "3-D bmm attention, unscaled with dropout(p=0) and scaled", tags=("attention", "pattern", "matmul")
 )
 def build_sdpa_bmm_3d() -> Built:
-    torch.manual_seed(SEED)
     return sdpa_bmm_3d, _qkv(4, 8, 8)
 
 
@@ -174,7 +168,6 @@ def sdpa_functional(q: Tensor, k: Tensor, v: Tensor, bool_mask: Tensor, float_ma
     tags=("attention",),
 )
 def build_sdpa_functional() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = _qkv(2, 2, 8, 8)
     bool_mask = torch.rand(2, 1, 8, 8) > 0.3
     bool_mask[..., 0] = True
@@ -200,7 +193,6 @@ def sdpa_distilbert_masked_fill(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tens
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_distilbert_masked_fill() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = _qkv(2, 8, 2, 8)
     attn_mask = torch.ones(2, 8, dtype=torch.long)
     attn_mask[1, 5:] = 0
@@ -224,6 +216,5 @@ def sdpa_t5_position_bias(q: Tensor, k: Tensor, v: Tensor, bias: Tensor) -> tupl
     tags=("attention", "pattern", "matmul"),
 )
 def build_sdpa_t5_position_bias() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = _qkv(2, 8, 2, 8)
     return sdpa_t5_position_bias, (q, k, v, _x(1, 2, 8, 8))

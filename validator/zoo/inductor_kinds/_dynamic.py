@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 from ._helpers import _randomise_affine
 
@@ -29,7 +29,6 @@ def dyn_view_symbolic(x: Tensor) -> tuple[Tensor, ...]:
     "dyn_view_symbolic", "view/reshape/flatten/unflatten with symbolic sizes", dynamic=True, tags=("dynamic", "views")
 )
 def build_dyn_view_symbolic() -> Built:
-    torch.manual_seed(SEED)
     # Distinct sizes, none 0 or 1, so each dim gets its own symbol.
     return dyn_view_symbolic, (_x(3, 5, 8),)
 
@@ -55,7 +54,6 @@ def dyn_reduce_dynamic_dim(x: Tensor) -> tuple[Tensor, ...]:
     tags=("dynamic", "reduction"),
 )
 def build_dyn_reduce_dynamic_dim() -> Built:
-    torch.manual_seed(SEED)
     return dyn_reduce_dynamic_dim, (_x(3, 7, 4),)
 
 
@@ -78,7 +76,6 @@ def dyn_cat_pieces(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
     tags=("dynamic", "cat"),
 )
 def build_dyn_cat_pieces() -> Built:
-    torch.manual_seed(SEED)
     return dyn_cat_pieces, (_x(3, 8), _x(5, 8))
 
 
@@ -99,7 +96,6 @@ def dyn_interpolate(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     tags=("dynamic", "interpolate"),
 )
 def build_dyn_interpolate() -> Built:
-    torch.manual_seed(SEED)
     return dyn_interpolate, (_x(2, 3, 5, 7),)
 
 
@@ -125,5 +121,4 @@ class DynamicGatedLinear(nn.Module):
     tags=("dynamic", "nn", "norm"),
 )
 def build_dyn_gated_linear() -> Built:
-    torch.manual_seed(SEED)
     return _inference(DynamicGatedLinear()), (_x(3, 5, 8),)

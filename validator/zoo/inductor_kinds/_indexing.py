@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 
 case = Registry()
@@ -29,7 +29,6 @@ def idx_gather_scatter(x: Tensor, gidx: Tensor, perm: Tensor, src: Tensor) -> tu
     tags=("indexing", "scatter"),
 )
 def build_idx_gather_scatter() -> Built:
-    torch.manual_seed(SEED)
     x = _x(4, 6)
     gidx = torch.randint(0, 6, (4, 5))
     perm = torch.argsort(torch.rand(4, 6), dim=1)
@@ -52,7 +51,6 @@ def idx_index_select_add(x: Tensor, idx: Tensor, dup: Tensor, src: Tensor, perm:
     tags=("indexing", "scatter"),
 )
 def build_idx_index_select_add() -> Built:
-    torch.manual_seed(SEED)
     x = _x(6, 5)
     idx = torch.tensor([4, 0, 2, 2])
     dup = torch.tensor([1, 3, 1, 5, 1, 0])
@@ -76,7 +74,6 @@ def idx_index_put_accumulate(
     tags=("indexing", "scatter"),
 )
 def build_idx_index_put_accumulate() -> Built:
-    torch.manual_seed(SEED)
     x = _x(5, 6)
     rows = torch.tensor([0, 2, 2, 4, 0, 2])
     cols = torch.tensor([1, 3, 3, 5, 1, 0])
@@ -100,7 +97,6 @@ def idx_masked_where(x: Tensor, mask: Tensor, y: Tensor) -> tuple[Tensor, ...]:
     "idx_masked_where", "masked_fill by scalar and 0-d tensor, where, boolean-mask mean via where", tags=("indexing",)
 )
 def build_idx_masked_where() -> Built:
-    torch.manual_seed(SEED)
     x = _x(4, 8)
     mask = torch.rand(4, 8) > 0.5
     return idx_masked_where, (x, mask, _x(4, 8))
@@ -129,7 +125,6 @@ class EmbeddingBags(nn.Module):
     tags=("nn", "indexing"),
 )
 def build_idx_embedding_bag() -> Built:
-    torch.manual_seed(SEED)
     model = _inference(EmbeddingBags())
     flat = torch.randint(0, 20, (10,))
     offsets = torch.tensor([0, 3, 3, 7])  # includes an empty bag
@@ -157,7 +152,6 @@ def idx_advanced(x: Tensor, i: Tensor, j: Tensor, neg: Tensor) -> tuple[Tensor, 
     tags=("indexing",),
 )
 def build_idx_advanced() -> Built:
-    torch.manual_seed(SEED)
     x = _x(5, 6, 7)
     i = torch.tensor([[0, 4, 2], [1, 1, 3]])
     j = torch.tensor([5, 0, 3, 2])

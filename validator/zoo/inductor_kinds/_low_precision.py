@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 from ._helpers import _qkv, _randomise_affine
 
@@ -25,7 +25,6 @@ def lp_bf16_matmul_softmax(q: Tensor, k: Tensor, v: Tensor, x: Tensor) -> tuple[
     tags=("bf16", "matmul", "reduction"),
 )
 def build_lp_bf16_matmul_softmax() -> Built:
-    torch.manual_seed(SEED)
     q, k, v = (t.to(torch.bfloat16) for t in _qkv(2, 2, 8, 8))
     return lp_bf16_matmul_softmax, (q, k, v, _x(4, 16).to(torch.bfloat16))
 
@@ -47,7 +46,6 @@ class HalfLayerNorm(nn.Module):
     tags=("nn", "norm", "fp16"),
 )
 def build_lp_fp16_layernorm() -> Built:
-    torch.manual_seed(SEED)
     return _inference(HalfLayerNorm()), ((_x(2, 8, 16) * 2.0 + 1.0).half(),)
 
 
@@ -70,7 +68,6 @@ def lp_mixed_fp16_fp32(a: Tensor, b: Tensor, mask: Tensor) -> tuple[Tensor, ...]
     tags=("fp16", "dtype"),
 )
 def build_lp_mixed_fp16_fp32() -> Built:
-    torch.manual_seed(SEED)
     a = _x(4, 8).half()
     b = _x(4, 8)
     return lp_mixed_fp16_fp32, (a, b, torch.rand(4, 8) > 0.5)
@@ -90,5 +87,4 @@ class BF16MLP(nn.Module):
 
 @case("lp_bf16_mlp", "bf16 Linear -> GELU -> Linear with residual, fp32 mean", tags=("nn", "bf16"))
 def build_lp_bf16_mlp() -> Built:
-    torch.manual_seed(SEED)
     return _inference(BF16MLP()), (_x(2, 8, 16).to(torch.bfloat16),)

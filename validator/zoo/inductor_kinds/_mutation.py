@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 
 case = Registry()
@@ -23,7 +23,6 @@ def mut_add_mul_inputs(x: Tensor, y: Tensor, z: Tensor) -> Tensor:
 
 @case("mut_add_mul_inputs", "add_/mul_/sub_/div_ on three inputs, result reads the mutated values", tags=("mutation",))
 def build_mut_add_mul_inputs() -> Built:
-    torch.manual_seed(SEED)
     return mut_add_mul_inputs, (_x(4, 8), _x(4, 8), _x(4, 8))
 
 
@@ -43,7 +42,6 @@ def mut_slice_assign(x: Tensor, v: Tensor) -> Tensor:
     tags=("mutation", "views"),
 )
 def build_mut_slice_assign() -> Built:
-    torch.manual_seed(SEED)
     return mut_slice_assign, (_x(6, 8), _x(6))
 
 
@@ -71,7 +69,6 @@ class BufferCopy(nn.Module):
     "mut_buffer_copy", "copy_ into a module buffer, zeroed buffer slice, counter buffer add_", tags=("nn", "mutation")
 )
 def build_mut_buffer_copy() -> Built:
-    torch.manual_seed(SEED)
     return _inference(BufferCopy()), (_x(2, 4, 8),)
 
 
@@ -93,7 +90,6 @@ def mut_view_inplace(x: Tensor) -> tuple[Tensor, Tensor]:
     tags=("mutation", "views"),
 )
 def build_mut_view_inplace() -> Built:
-    torch.manual_seed(SEED)
     return mut_view_inplace, (_x(4, 8, 4),)
 
 
@@ -112,7 +108,6 @@ def mut_inplace_index_ops(buf: Tensor, idx: Tensor, vals: Tensor, mask: Tensor) 
     tags=("mutation", "indexing", "scatter"),
 )
 def build_mut_inplace_index_ops() -> Built:
-    torch.manual_seed(SEED)
     idx = torch.tensor([0, 3, 3, 1, 5, 0, 2])
     mask = torch.rand(6, 5) > 0.7
     return mut_inplace_index_ops, (_x(6, 5), idx, _x(7, 5), mask)

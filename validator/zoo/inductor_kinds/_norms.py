@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 from ._helpers import _randomise_affine, _randomise_running_stats
 
@@ -34,7 +34,6 @@ class LayerNorms(nn.Module):
     tags=("nn", "norm"),
 )
 def build_norm_layernorm_2d() -> Built:
-    torch.manual_seed(SEED)
     return _inference(LayerNorms()), (_x(2, 8, 16),)
 
 
@@ -54,7 +53,6 @@ class RMSNormByHand(nn.Module):
 
 @case("norm_rmsnorm_by_hand", "RMSNorm written out (float, rsqrt, type_as, weight) and nn.RMSNorm", tags=("nn", "norm"))
 def build_norm_rmsnorm_by_hand() -> Built:
-    torch.manual_seed(SEED)
     return _inference(RMSNormByHand()), (_x(2, 8, 16),)
 
 
@@ -72,7 +70,6 @@ class GroupNorms(nn.Module):
 
 @case("norm_groupnorm", "GroupNorm with 4 groups and with 1 group, random affine", tags=("nn", "norm"))
 def build_norm_groupnorm() -> Built:
-    torch.manual_seed(SEED)
     return _inference(GroupNorms()), (_x(2, 8, 4, 4),)
 
 
@@ -90,7 +87,6 @@ class BatchNormsEval(nn.Module):
 
 @case("norm_batchnorm_eval", "BatchNorm1d and BatchNorm2d in eval mode with random running stats", tags=("nn", "norm"))
 def build_norm_batchnorm_eval() -> Built:
-    torch.manual_seed(SEED)
     return _inference(BatchNormsEval()), (_x(3, 4, 6), _x(2, 8, 4, 4))
 
 
@@ -114,7 +110,6 @@ class BatchNormTrainMode(nn.Module):
     tags=("nn", "norm", "mutation"),
 )
 def build_norm_batchnorm_train_mode() -> Built:
-    torch.manual_seed(SEED)
     model = BatchNormTrainMode()
     model.requires_grad_(False)
     model.train()  # batch statistics; running stats are updated in place
@@ -134,7 +129,6 @@ class InstanceNorms(nn.Module):
 
 @case("norm_instancenorm", "InstanceNorm2d with affine, F.instance_norm, InstanceNorm1d", tags=("nn", "norm"))
 def build_norm_instancenorm() -> Built:
-    torch.manual_seed(SEED)
     return _inference(InstanceNorms()), (_x(2, 8, 6, 6), _x(2, 4, 10))
 
 
@@ -162,5 +156,4 @@ class StatsByHand(nn.Module):
     tags=("nn", "norm", "conv", "reduction"),
 )
 def build_norm_stats_by_hand() -> Built:
-    torch.manual_seed(SEED)
     return _inference(StatsByHand()), (_x(3, 4, 5, 5) * 1.5 + 0.3,)

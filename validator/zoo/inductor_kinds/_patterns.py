@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._build import SEED, Built, _x
+from .._build import Built, _x
 from .._registry import Registry
 
 case = Registry()
@@ -30,7 +30,6 @@ def pm_addmm_chain(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3
     tags=("pattern", "matmul"),
 )
 def build_pm_addmm_chain() -> Built:
-    torch.manual_seed(SEED)
     return pm_addmm_chain, (_x(8, 16), _x(16, 12), _x(12), _x(12, 12), _x(12), _x(12, 12) * 0.3)
 
 
@@ -49,7 +48,6 @@ def pm_mm_epilogue(a: Tensor, b: Tensor, c: Tensor, d: Tensor, r: Tensor) -> tup
     tags=("pattern", "matmul"),
 )
 def build_pm_mm_epilogue() -> Built:
-    torch.manual_seed(SEED)
     return pm_mm_epilogue, (_x(8, 16), _x(16, 12), _x(8, 10), _x(10, 12), _x(8, 12))
 
 
@@ -62,7 +60,6 @@ def pm_cat_mms(x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor) -> tuple[Tensor, T
 
 @case("pm_cat_mms", "cat of mms and an addmm along both dims", tags=("pattern", "matmul", "cat"))
 def build_pm_cat_mms() -> Built:
-    torch.manual_seed(SEED)
     return pm_cat_mms, (_x(8, 16), _x(16, 8), _x(16, 8), _x(16, 4))
 
 
@@ -79,7 +76,6 @@ def pm_pad_mm_shapes(a: Tensor, b: Tensor, bias: Tensor, p: Tensor, q: Tensor, v
 
 @case("pm_pad_mm_shapes", "mm, addmm, bmm, mv and vector @ matrix with odd unaligned sizes", tags=("pattern", "matmul"))
 def build_pm_pad_mm_shapes() -> Built:
-    torch.manual_seed(SEED)
     return pm_pad_mm_shapes, (_x(7, 13), _x(13, 11), _x(11), _x(3, 5, 9), _x(3, 9, 7), _x(13))
 
 
@@ -103,7 +99,6 @@ def pm_pointless_views_converts(x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
     tags=("pattern", "views", "fp16", "bf16"),
 )
 def build_pm_pointless_views_converts() -> Built:
-    torch.manual_seed(SEED)
     return pm_pointless_views_converts, (_x(2, 8, 16), _x(4, 8).half())
 
 
@@ -125,7 +120,6 @@ def pm_mul_div_softmax(x: Tensor, t: Tensor, s: Tensor) -> tuple[Tensor, ...]:
     tags=("pattern", "reduction"),
 )
 def build_pm_mul_div_softmax() -> Built:
-    torch.manual_seed(SEED)
     t = torch.rand(2, 8, 1) + 0.5
     s = torch.randn(2, 1, 16)
     return pm_mul_div_softmax, (_x(2, 8, 16), t, s)

@@ -3,11 +3,10 @@ indices, divisor_override) and adaptive pooling."""
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._build import SEED, Built, _x
+from .._build import Built, _x
 from .._registry import Registry
 
 case = Registry()
@@ -23,7 +22,6 @@ def pool_max2d_indices(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
 
 @case("pool_max2d_indices", "max_pool2d with return_indices, with dilation, with ceil_mode", tags=("pooling",))
 def build_pool_max2d_indices() -> Built:
-    torch.manual_seed(SEED)
     return pool_max2d_indices, (_x(2, 3, 9, 9),)
 
 
@@ -44,7 +42,6 @@ def pool_avg2d_variants(x: Tensor) -> tuple[Tensor, ...]:
     tags=("pooling",),
 )
 def build_pool_avg2d_variants() -> Built:
-    torch.manual_seed(SEED)
     return pool_avg2d_variants, (_x(2, 3, 9, 9),)
 
 
@@ -60,7 +57,6 @@ def pool_adaptive(x: Tensor) -> tuple[Tensor, ...]:
 
 @case("pool_adaptive", "adaptive_avg_pool2d to (3, 3), 1 and (4, 2) from 8x8; adaptive_max_pool2d", tags=("pooling",))
 def build_pool_adaptive() -> Built:
-    torch.manual_seed(SEED)
     return pool_adaptive, (_x(2, 3, 8, 8),)
 
 
@@ -77,5 +73,4 @@ def pool_max1d(x: Tensor) -> tuple[Tensor, ...]:
 
 @case("pool_max1d", "max_pool1d with padding/indices and ceil_mode; avg_pool1d with ceil_mode", tags=("pooling",))
 def build_pool_max1d() -> Built:
-    torch.manual_seed(SEED)
     return pool_max1d, (_x(2, 4, 17),)

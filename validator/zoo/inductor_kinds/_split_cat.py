@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._build import SEED, Built, _x
+from .._build import Built, _x
 from .._registry import Registry
 
 case = Registry()
@@ -28,7 +28,6 @@ def sc_split_cat_in_order(x: Tensor) -> Tensor:
     tags=("pattern", "split_cat"),
 )
 def build_sc_split_cat_in_order() -> Built:
-    torch.manual_seed(SEED)
     return sc_split_cat_in_order, (_x(2, 12, 8),)
 
 
@@ -45,7 +44,6 @@ def sc_split_getitem_pointwise(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     tags=("pattern", "split_cat"),
 )
 def build_sc_split_getitem_pointwise() -> Built:
-    torch.manual_seed(SEED)
     return sc_split_getitem_pointwise, (_x(4, 32),)
 
 
@@ -63,7 +61,6 @@ def sc_unbind_stack(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     "sc_unbind_stack", "unbind -> stack in order, reversed, weighted; cat of an unbind", tags=("pattern", "split_cat")
 )
 def build_sc_unbind_stack() -> Built:
-    torch.manual_seed(SEED)
     return sc_unbind_stack, (_x(3, 4, 5),)
 
 
@@ -78,7 +75,6 @@ def sc_chunk_cat(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
 
 @case("sc_chunk_cat", "chunk -> cat in order, pairwise swapped, partial", tags=("pattern", "split_cat"))
 def build_sc_chunk_cat() -> Built:
-    torch.manual_seed(SEED)
     return sc_chunk_cat, (_x(2, 16, 6),)
 
 
@@ -98,7 +94,6 @@ def sc_narrow_slice_chain(x: Tensor) -> Tensor:
     tags=("views", "split_cat"),
 )
 def build_sc_narrow_slice_chain() -> Built:
-    torch.manual_seed(SEED)
     return sc_narrow_slice_chain, (_x(4, 10, 12),)
 
 
@@ -114,5 +109,4 @@ def sc_split_split_cat(x: Tensor) -> tuple[Tensor, Tensor]:
 
 @case("sc_split_split_cat", "split of a split piece, cat in order and out of order", tags=("pattern", "split_cat"))
 def build_sc_split_split_cat() -> Built:
-    torch.manual_seed(SEED)
     return sc_split_split_cat, (_x(2, 16, 4),)

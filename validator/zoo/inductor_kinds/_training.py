@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _x
+from .._build import Built, _x
 from .._registry import Registry
 from ._helpers import _randomise_affine
 
@@ -28,7 +28,6 @@ class MLPCrossEntropy(nn.Module):
 
 @case("train_mlp_cross_entropy", "MLP with cross-entropy loss on integer targets", training=True, tags=("nn", "train"))
 def build_train_mlp_cross_entropy() -> Built:
-    torch.manual_seed(SEED)
     model = MLPCrossEntropy().train()
     return model, (_x(8, 16), torch.randint(0, 5, (8,)))
 
@@ -55,7 +54,6 @@ class ConvBNPoolLoss(nn.Module):
     tags=("nn", "conv", "norm", "pooling", "train"),
 )
 def build_train_conv_bn_pool() -> Built:
-    torch.manual_seed(SEED)
     model = ConvBNPoolLoss().train()
     return model, (_x(4, 3, 6, 6), _x(4, 3))
 
@@ -80,7 +78,6 @@ class LayerNormResidualLoss(nn.Module):
     tags=("nn", "norm", "train"),
 )
 def build_train_layernorm_residual() -> Built:
-    torch.manual_seed(SEED)
     model = LayerNormResidualLoss().train()
     return model, (_x(2, 8, 16).requires_grad_(True),)
 
@@ -106,7 +103,6 @@ class RMSNormSwiGLULoss(nn.Module):
     tags=("nn", "norm", "train"),
 )
 def build_train_rmsnorm_swiglu() -> Built:
-    torch.manual_seed(SEED)
     model = RMSNormSwiGLULoss().train()
     return model, (_x(2, 8, 16),)
 
@@ -136,7 +132,6 @@ class AttentionLoss(nn.Module):
     tags=("nn", "attention", "train"),
 )
 def build_train_attention() -> Built:
-    torch.manual_seed(SEED)
     model = AttentionLoss().train()
     return model, (_x(2, 8, 16), _x(2, 8, 16))
 
@@ -160,7 +155,6 @@ class EmbeddingPoolLoss(nn.Module):
     tags=("nn", "indexing", "train"),
 )
 def build_train_embedding_pool() -> Built:
-    torch.manual_seed(SEED)
     model = EmbeddingPoolLoss().train()
     tokens = torch.randint(0, 20, (4, 6))
     return model, (tokens, torch.randint(0, 4, (4,)))

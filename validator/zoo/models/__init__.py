@@ -1,7 +1,8 @@
 """Small correct programs for the zoo, and the builders that instantiate them.
 
-Every builder seeds the RNG first, so builds are reproducible. Shapes are
-tiny on purpose: each case must compile to a handful of kernels on a CPU.
+Every build starts from the same seed (the registry sets it), so builds are
+reproducible. Shapes are tiny on purpose: each case must compile to a handful
+of kernels on a CPU.
 Inference modules are put in eval mode with gradients off so that compiling
 them produces a forward-only graph; training builders leave grads on.
 Each case is declared once, by the ``@case(...)`` decorator on its builder

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 
 case = Registry()
@@ -26,7 +26,6 @@ class MLP(nn.Module):
 
 @case("mlp", "Linear -> ReLU -> Linear", tags=("nn",))
 def build_mlp() -> Built:
-    torch.manual_seed(SEED)
     return _inference(MLP()), (_x(2, 8, 16),)
 
 
@@ -51,7 +50,6 @@ class ConvBNReLU(nn.Module):
 
 @case("conv_bn_relu", "Conv2d -> BatchNorm2d (eval, non-trivial stats) -> ReLU", tags=("nn", "conv"))
 def build_conv_bn_relu() -> Built:
-    torch.manual_seed(SEED)
     return _inference(ConvBNReLU()), (_x(2, 3, 8, 8),)
 
 
@@ -71,7 +69,6 @@ class LayerNormModel(nn.Module):
 
 @case("layernorm", "LayerNorm with random affine", tags=("nn", "norm"))
 def build_layernorm() -> Built:
-    torch.manual_seed(SEED)
     return _inference(LayerNormModel()), (_x(2, 8, 16),)
 
 
@@ -106,7 +103,6 @@ class SelfAttention(nn.Module):
     tags=("nn", "attention", "matmul"),
 )
 def build_self_attention() -> Built:
-    torch.manual_seed(SEED)
     return _inference(SelfAttention(16, heads=1)), (_x(2, 8, 16),)
 
 
@@ -129,7 +125,6 @@ class TransformerBlock(nn.Module):
 
 @case("transformer_block", "pre-LN 2-head attention + GELU MLP with residuals", tags=("nn", "attention", "norm"))
 def build_transformer_block() -> Built:
-    torch.manual_seed(SEED)
     return _inference(TransformerBlock()), (_x(2, 8, 16),)
 
 
@@ -152,7 +147,6 @@ class MeanSquareLoss(nn.Module):
     tags=("nn", "attention", "norm", "train"),
 )
 def build_transformer_block_train() -> Built:
-    torch.manual_seed(SEED)
     model = MeanSquareLoss(TransformerBlock()).train()
     x = _x(2, 8, 16).requires_grad_(True)  # input grads are checked too
     return model, (x,)
@@ -181,7 +175,6 @@ class EmbeddingIndexing(nn.Module):
 
 @case("embedding_indexing", "Embedding, index_select, gather and advanced indexing", tags=("nn", "indexing"))
 def build_embedding_indexing() -> Built:
-    torch.manual_seed(SEED)
     model = _inference(EmbeddingIndexing())
     tokens = torch.randint(0, 32, (2, 8))
     perm = torch.randperm(8)

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._build import SEED, Built, _inference, _x
+from .._build import Built, _inference, _x
 from .._registry import Registry
 from ._networks import MLP, SelfAttention
 
@@ -29,7 +29,6 @@ def view_chain(x: Tensor) -> Tensor:
 
 @case("view_chain", "reshape/permute/transpose/split/cat/narrow/slice/chunk/stack/expand", tags=("views",))
 def build_view_chain() -> Built:
-    torch.manual_seed(SEED)
     return view_chain, (_x(2, 8, 16),)
 
 
@@ -50,7 +49,6 @@ def reductions(x: Tensor) -> tuple[Tensor, ...]:
 
 @case("reductions", "sum/mean/amax/amin/var/std/argmax/logsumexp over several dims", tags=("reduction",))
 def build_reductions() -> Built:
-    torch.manual_seed(SEED)
     return reductions, (_x(2, 8, 16),)
 
 
@@ -65,7 +63,6 @@ def inplace_input_mutation(x: Tensor, buf: Tensor, idx: Tensor, vals: Tensor) ->
     "inplace_input_mutation", "x.add_(1) and buf.index_put_ on inputs, result reads both", tags=("mutation", "indexing")
 )
 def build_inplace_input_mutation() -> Built:
-    torch.manual_seed(SEED)
     idx = torch.tensor([5, 0, 3])
     return inplace_input_mutation, (_x(2, 8, 16), _x(8, 16), idx, _x(3, 16))
 
@@ -92,7 +89,6 @@ class DynamicReshape(nn.Module):
     tags=("dynamic", "views", "int_arg"),
 )
 def build_dynamic_reshape() -> Built:
-    torch.manual_seed(SEED)
     # No size-1 dims: those would be specialised even under dynamic=True.
     return _inference(DynamicReshape()), (_x(2, 8, 16), 4)
 
@@ -108,14 +104,12 @@ class MLPLoss(nn.Module):
 
 @case("mlp_train", "MLP + MSE loss with trainable parameters", training=True, tags=("nn", "train"))
 def build_mlp_train() -> Built:
-    torch.manual_seed(SEED)
     model = MLPLoss().train()
     return model, (_x(2, 8, 16), _x(2, 8, 8))
 
 
 @case("bf16_attention", "2-head attention with bf16 params and inputs", tags=("nn", "attention", "bf16"))
 def build_bf16_attention() -> Built:
-    torch.manual_seed(SEED)
     model = _inference(SelfAttention(16, heads=2).to(torch.bfloat16))
     return model, (_x(2, 8, 16).to(torch.bfloat16),)
 
@@ -133,7 +127,6 @@ def pattern_split_cat(x: Tensor) -> Tensor:
 
 @case("pattern_split_cat", "cat(split(x, [2, 2], 1), 1) no-op next to a genuine reorder", tags=("pattern",))
 def build_pattern_split_cat() -> Built:
-    torch.manual_seed(SEED)
     return pattern_split_cat, (_x(2, 4, 8),)
 
 
@@ -155,7 +148,6 @@ def pattern_pointless_ops(x: Tensor) -> Tensor:
     tags=("pattern", "views"),
 )
 def build_pattern_pointless_ops() -> Built:
-    torch.manual_seed(SEED)
     return pattern_pointless_ops, (_x(2, 8, 16),)
 
 
@@ -169,7 +161,6 @@ def pattern_mm_add(a: Tensor, b: Tensor, bias: Tensor) -> Tensor:
 
 @case("pattern_mm_add", "mm + bias (addmm) with relu epilogue, plus an expanded bmm", tags=("pattern", "matmul"))
 def build_pattern_mm_add() -> Built:
-    torch.manual_seed(SEED)
     return pattern_mm_add, (_x(8, 16), _x(16, 12), _x(12))
 
 
@@ -188,7 +179,6 @@ def pattern_manual_softmax(x: Tensor) -> Tensor:
     tags=("pattern", "reduction"),
 )
 def build_pattern_manual_softmax() -> Built:
-    torch.manual_seed(SEED)
     return pattern_manual_softmax, (_x(2, 8, 16),)
 
 
@@ -206,7 +196,6 @@ def special_values(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
 
 @case("special_values", "where(isnan), clamp with NaN, nan_to_num and division by +-0.0", tags=("special_values",))
 def build_special_values() -> Built:
-    torch.manual_seed(SEED)
     x = _x(4, 8)
     x[0, 0] = float("nan")
     x[1, 1] = float("inf")
@@ -226,5 +215,4 @@ def random_ops(x: Tensor) -> Tensor:
 
 @case("random_dropout", "train-mode dropout + rand_like", tags=("random",))
 def build_random_ops() -> Built:
-    torch.manual_seed(SEED)
     return random_ops, (_x(2, 8, 16),)

@@ -34,8 +34,6 @@ INF = math.inf
     " load left at zero, so the minimum (and its index) come out 0 instead of the row's smallest value",
 )
 def _uint8_min_vec_tail() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return x.min(), x.argmin()
 
@@ -49,8 +47,6 @@ def _uint8_min_vec_tail() -> Built:
     " int, so -abs(x) is no longer wrapped to uint8 before the int64 sum",
 )
 def _uint8_abs_promoted() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         y = x.abs().neg()
         return torch.cat([y, y]).sum()
@@ -65,8 +61,6 @@ def _uint8_abs_promoted() -> Built:
     " infinite divisor and 0 for a huge quotient where eager (fmod with sign fix-up) returns the dividend / 2",
 )
 def _vec_remainder_inf() -> Built:
-    torch.manual_seed(0)
-
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return torch.remainder(a, b)
 
@@ -82,8 +76,6 @@ def _vec_remainder_inf() -> Built:
     " tie between signed zeros returns +0.0 where eager returns -0.0",
 )
 def _minimum_signed_zero() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor, y: Tensor) -> Tensor:
         return torch.minimum(x, y)
 
@@ -97,8 +89,6 @@ def _minimum_signed_zero() -> Built:
     " where eager returns +NaN (0x7fc00000); a consumer that reads the sign (signbit) sees it",
 )
 def _sqrt_negative_nan_sign() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         # the NaN's sign is unspecified by IEEE for sqrt itself; signbit makes it observable
         y = torch.sqrt(x)
@@ -114,8 +104,6 @@ def _sqrt_negative_nan_sign() -> Built:
     " hands the float32 value back for the reverse cast, so the float16 rounding is lost",
 )
 def _fp16_round_trip_dropped() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         y = x.to(torch.float16).to(torch.float32)
         return y, y.sum(dim=1)
@@ -130,7 +118,6 @@ def _fp16_round_trip_dropped() -> Built:
     training=True,
 )
 def _atan2_amin_backward() -> Built:
-    torch.manual_seed(0)
     x = torch.randn(2, 3, requires_grad=True)
     y = torch.randn(2, 3)
 
@@ -147,8 +134,6 @@ def _atan2_amin_backward() -> Built:
     " above 2**31 wrap around",
 )
 def _arange_int64_overflow() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         steps = torch.arange(0, 18, dtype=torch.int64, device=x.device)
         return steps * torch.tensor([1500000000], dtype=torch.int64, device=x.device) + x
@@ -163,8 +148,6 @@ def _arange_int64_overflow() -> Built:
     " indices, so the product overflows 32 bits from the fourth element on",
 )
 def _arange_int64_literal() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         ids = torch.arange(0, 40, dtype=torch.int64, device=x.device)
         offsets = ids * torch.tensor([10**9], dtype=torch.int64, device=x.device)
@@ -185,8 +168,6 @@ def _arange_int64_literal() -> Built:
     " the lowering keeps it at full precision, so x = bf16(1.7) leaves a residue (and remainder a whole period)",
 )
 def _fmod_bf16_scalar() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return torch.fmod(x, 1.7), torch.remainder(x, 1.7)
 
@@ -200,8 +181,6 @@ def _fmod_bf16_scalar() -> Built:
     " move by an ulp or so, remainder(3.140625, 3.14) is no longer 0 and remainder(-0.0, 3.14) loses its sign",
 )
 def _remainder_fp16_scalar() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         return torch.remainder(x, 3.14)
 
@@ -216,8 +195,6 @@ def _remainder_fp16_scalar() -> Built:
     " floor(a / b) with a rounded quotient, so 1.0 // 0.1 gives 10 where eager and Python give 9",
 )
 def _floor_divide_off_by_one() -> Built:
-    torch.manual_seed(0)
-
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return a // b
 
@@ -232,7 +209,6 @@ def _floor_divide_off_by_one() -> Built:
     training=True,
 )
 def _avg_pool_ceil_backward() -> Built:
-    torch.manual_seed(0)
     x = torch.randn(1, 2, 6, 6, requires_grad=True)
 
     def fn(x: Tensor) -> Tensor:
@@ -249,8 +225,6 @@ def _avg_pool_ceil_backward() -> Built:
     " accumulator, so the result is int64 and later int8 arithmetic no longer wraps",
 )
 def _bmm_int8_to_int64() -> Built:
-    torch.manual_seed(0)
-
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return torch.matmul(a, b) * 40
 
@@ -266,8 +240,6 @@ def _bmm_int8_to_int64() -> Built:
     " any(x) * 200 + 100 is promoted to int64 (300) instead of wrapping in uint8 (44)",
 )
 def _any_uint8_bool() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return torch.any(x) * 200 + 100, x.any(0)
 
@@ -286,8 +258,6 @@ def _any_uint8_bool() -> Built:
     " the reciprocal is -inf instead of +inf",
 )
 def _add_zeros_like_signed_zero() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         v = torch.ceil(x)
         v = v + torch.zeros_like(v)
@@ -303,8 +273,6 @@ def _add_zeros_like_signed_zero() -> Built:
     " to floor(1 / 1.3) = 0 where eager copies the unchanged dimension",
 )
 def _upsample_nearest_scale_1_3() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         return F.interpolate(x, scale_factor=1.3, mode="nearest")
 
@@ -318,8 +286,6 @@ def _upsample_nearest_scale_1_3() -> Built:
     " the compiled indexing still divides by 1.3 and picks rows 0, 0, 1",
 )
 def _upsample_nearest_unchanged_dim() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         return F.interpolate(x, scale_factor=(1.3, 1.5), mode="nearest")
 
@@ -339,8 +305,6 @@ def _upsample_nearest_unchanged_dim() -> Built:
     dynamic=True,
 )
 def _flip_repeat_interleave_transposed() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         return torch.repeat_interleave((x.t() * 2).flatten(), 2).flip(0)
 
@@ -355,8 +319,6 @@ def _flip_repeat_interleave_transposed() -> Built:
     dynamic=True,
 )
 def _flip_repeat_interleave() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         return torch.repeat_interleave((x + 1).flatten(), 2).flip(0)
 
@@ -370,8 +332,6 @@ def _flip_repeat_interleave() -> Built:
     " under the slice, the compiled view is resolved against the realized slice instead",
 )
 def _as_strided_over_strided_slice() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         tiled = x.repeat(3, 2)  # realized by inductor; the slice below is a view of it
         return torch.as_strided(tiled[:, ::2], (3, 2), tiled.stride())

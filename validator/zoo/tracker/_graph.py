@@ -27,8 +27,6 @@ Built = tuple[Callable[..., Any], tuple[Any, ...]]
     "an in-place update through a gapped unfold view (step > size) zeroes every base element no window covers",
 )
 def _unfold_gap_mutation() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         windows = x.unfold(1, 2, 4)  # columns 0-1 and 4-5 of each row; 2-3 and 6-7 untouched
         windows.mul_(3.0)
@@ -43,8 +41,6 @@ def _unfold_gap_mutation() -> Built:
     "an in-place update of the tensor that F.dropout(training=False) returns (the input itself) is dropped",
 )
 def _dropout_eval_alias_mutation() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         same = F.dropout(x, 0.3, training=False)  # eager returns x itself
         same.mul_(2.0)
@@ -62,8 +58,6 @@ def _dropout_eval_alias_mutation() -> Built:
     "the multilabel_margin_loss decomposition does not stop at the first -1 of a target row",
 )
 def _multilabel_margin_stop_marker() -> Built:
-    torch.manual_seed(0)
-
     def fn(scores: Tensor, target: Tensor) -> Tensor:
         return F.multilabel_margin_loss(scores, target)
 
@@ -80,8 +74,6 @@ def _multilabel_margin_stop_marker() -> Built:
     "a slice_scatter of an input is reinplaced into that input's buffer, which a later fill_ of the input overwrites",
 )
 def _scatter_reinplaced_into_input() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor, src: Tensor) -> Tensor:
         y = torch.slice_scatter(x, src, dim=1, start=0, end=2)  # a fresh tensor in eager
         x.fill_(-1.0)
@@ -96,8 +88,6 @@ def _scatter_reinplaced_into_input() -> Built:
     "the pointless_cumsum pattern rewrites cumsum(full(bool), dtype=float16) to an int64 arange, dropping the dtype",
 )
 def _pointless_cumsum_drops_dtype() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         mask = torch.ones(x.shape[0], x.shape[1], dtype=torch.bool)
         pos = mask.cumsum(1, dtype=torch.float16)
@@ -133,7 +123,6 @@ def _reverse_into() -> Callable[[Tensor, Tensor], None]:
     "y = x.clone(); op(y, x) with a custom op mutating x: the clone is removed and the op is reinplaced as op(x, x)",
 )
 def _custom_op_clone_dropped() -> Built:
-    torch.manual_seed(0)
     reverse_into = _reverse_into()
 
     def fn(x: Tensor) -> Tensor:
@@ -153,8 +142,6 @@ def _custom_op_clone_dropped() -> Built:
     "after x.index_put_, the copy back into x is fused with a read of x.flip(0), so rows read already-updated values",
 )
 def _index_put_then_flip_update() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         rows = torch.arange(x.size(0))
         x.index_put_((rows,), x.sin())
@@ -170,8 +157,6 @@ def _index_put_then_flip_update() -> Built:
     "an in-place foreach op whose operand is a shifted view of the same tensor reads rows it already overwrote",
 )
 def _foreach_inplace_reads_self() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         torch._foreach_mul_([x], [x.roll(1, 0)])
         return x
@@ -185,8 +170,6 @@ def _foreach_inplace_reads_self() -> Built:
     "the ldexp lowering keeps the float16 mantissa's dtype where eager promotes with the float32 exponent",
 )
 def _ldexp_output_dtype() -> Built:
-    torch.manual_seed(0)
-
     def fn(mantissa: Tensor, exponent: Tensor) -> Tensor:
         return torch.ldexp(mantissa, exponent)
 
@@ -200,8 +183,6 @@ def _ldexp_output_dtype() -> Built:
     "so x - max turns positive, exp overflows and the row becomes NaN",
 )
 def _softmax_strided_sin_vec_tail() -> Built:
-    torch.manual_seed(0)
-
     def fn(x: Tensor) -> Tensor:
         logits = torch.sin(x[:, 0]) * 1e14
         return torch.softmax(logits, dim=0)

@@ -22,8 +22,8 @@ def bug(
 ) -> Callable[[Build], Build]:
     """Register ``build`` as the program of pytorch/pytorch#``issue``; the case is ``real_<issue>_<slug>``.
 
-    ``what`` says, in a sentence, what the compiled program gets wrong. ``build`` seeds the RNG
-    itself and returns ``(fn_or_module, inputs)``, as every zoo case does.
+    ``what`` says, in a sentence, what the compiled program gets wrong. ``build`` returns
+    ``(fn_or_module, inputs)`` and, as every zoo case's, runs after the RNG is seeded.
     """
     tags = ("real", f"pytorch/pytorch#{issue}", *(("random",) if random else ()))
     return REAL(f"real_{issue}_{slug}", what, tags=tags, dynamic=dynamic, training=training, config=config)
