@@ -9,8 +9,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 
 from validator.corpus import Program, Target, default_ops, load_ops, programs, target_from_pattern
-from validator.hunt._programs import hunt_ops
 from validator.corpus._kinds import KINDS
+from validator.hunt._programs import hunt_ops
 
 _FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 

@@ -10,7 +10,6 @@ from validator import validate
 from validator.localize.below_fx import compare_buffers
 from validator.zoo import ZOO, ZooCase
 
-
 _BEYOND_ASSERT_CLOSE = {"bf16_attention"}
 
 

@@ -53,31 +53,31 @@ def _expand(draw: Draw, b: Builder, op: OpSpec) -> None:
     b.emit(op.name, op.expr.format(x=src, shape=", ".join(map(str, sizes))), [x])
 
 
-def _scatter(draw: Draw, b: Builder, op: OpSpec) -> None:
-    """scatter / gather with an index of x's shape, values in range: repeats are the rule."""
+def _indexed(draw: Draw, b: Builder, op: OpSpec, one_d: bool) -> None:
+    """A floating x, a dim, an int64 index (of x's shape, or ``one_d``: 1 to 5 positions) with
+    values in range along dim (so repeats are the rule), and values ``y`` with x's other sizes."""
     x = b.pick(draw, lambda t: t.dim() >= 1 and t.is_floating_point())
     if x is None:
         return
     shape = b.shape(x)
     dim = draw(st.integers(0, len(shape) - 1))
-    i = b.new_input(shape, torch.int64, index_bound=shape[dim])
-    y = b.new_input(shape, b.env[x].dtype) if "{y}" in op.expr else ""
+    ishape = (draw(st.integers(1, 5)),) if one_d else shape
+    i = b.new_input(ishape, torch.int64, index_bound=shape[dim])
+    y = ""
+    if "{y}" in op.expr:
+        n = ishape[0] if len(ishape) == 1 else shape[dim]
+        y = b.new_input(tuple(n if d == dim else s for d, s in enumerate(shape)), b.env[x].dtype)
     b.emit(op.name, op.expr.format(x=x, dim=dim, i=i, y=y), [n for n in (x, i, y) if n])
 
 
+def _scatter(draw: Draw, b: Builder, op: OpSpec) -> None:
+    """scatter / gather: an index of x's shape."""
+    _indexed(draw, b, op, one_d=False)
+
+
 def _index_along(draw: Draw, b: Builder, op: OpSpec) -> None:
-    """index_select / index_add / index_copy along a dim with a 1-D index (repeats allowed)."""
-    x = b.pick(draw, lambda t: t.dim() >= 1 and t.is_floating_point())
-    if x is None:
-        return
-    shape = b.shape(x)
-    dim = draw(st.integers(0, len(shape) - 1))
-    n = draw(st.integers(1, 5))
-    j = b.new_input((n,), torch.int64, index_bound=shape[dim])
-    y = ""
-    if "{y}" in op.expr:
-        y = b.new_input(tuple(n if d == dim else s for d, s in enumerate(shape)), b.env[x].dtype)
-    b.emit(op.name, op.expr.format(x=x, dim=dim, j=j, y=y), [n for n in (x, j, y) if n])
+    """index_select / index_add along a dim: a 1-D index of 1 to 5 positions."""
+    _indexed(draw, b, op, one_d=True)
 
 
 TRIGGER_KINDS = {
