@@ -242,6 +242,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         inject=args.inject,
         ray=args.ray,
         shrink=args.shrink,
+        shrink_budget=args.shrink_budget,
         recheck=args.recheck,
     )
     summary = hunt(args.resume or args.out, opts, resume=args.resume is not None)
@@ -336,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     h.add_argument("--ray", default=None, metavar="ADDRESS", help="run on Ray: local, auto, or a cluster address")
     h.add_argument("--inject", default=None, metavar="FAULT", help="install a fault of `fxtv passes` (testing)")
     h.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
+    h.add_argument("--shrink-budget", type=int, default=24, help="validations per cluster when shrinking")
     h.add_argument("--recheck", action="store_true", help="with --resume: run the findings again first")
     h.set_defaults(func=cmd_hunt)
     args = parser.parse_args(argv)
