@@ -47,7 +47,10 @@ class State:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "campaign.sqlite"
-        self.db = sqlite3.connect(self.path)
+        # WAL: a reader (a notebook, an export, a second look at a finding) never blocks the
+        # campaign's commits; a writer waits up to a minute for another
+        self.db = sqlite3.connect(self.path, timeout=60)
+        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
         self.db.commit()
 
