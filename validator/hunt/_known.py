@@ -2,7 +2,7 @@
 
 A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
 (if both name one) is the issue's, and it names one of the issue's ops, or, when it names none,
-its program runs one. A crash matches an issue that gives a piece of its error message, when the
+its program runs one (and, where the issue lists symptoms, shows one of them). A crash matches an issue that gives a piece of its error message, when the
 program runs one of the issue's ops. This is a label for a person to confirm, not a proof of identity: the page
 of a "known" cluster says which issue it matched and why.
 """
@@ -32,6 +32,7 @@ class KnownIssue:
     component: str | None
     ops: frozenset[str]
     error: str | None = None  # for a crash: a piece of torch.compile's error message
+    symptoms: frozenset[str] = frozenset()  # mismatch kinds it shows (empty: any)
 
     def to_json(self) -> dict[str, Any]:
         return {"issue": self.issue, "case": self.case, "title": self.title, "stage": self.stage}
@@ -49,6 +50,7 @@ def known_issues() -> tuple[KnownIssue, ...]:
             raw.get("component"),
             frozenset(_base(o) for o in raw.get("ops", [])),
             raw.get("error"),
+            frozenset(raw.get("symptoms", [])),
         )
         for raw in data.get("issue", [])
     )
@@ -73,6 +75,8 @@ def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
         if k.error or k.stage != result.get("stage"):
             continue
         if k.component and result.get("component") and k.component != result.get("component"):
+            continue
+        if k.symptoms and result.get("symptom") not in k.symptoms:
             continue
         if k.ops & (named or ran):
             return k
