@@ -1,10 +1,10 @@
 """Known torch issues (specs/known_issues.toml) and the rule that labels a cluster with one.
 
 A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
-(if both name one) is the issue's, and it names one of the issue's ops, or, when it names none,
-its program runs one (and, where the issue lists symptoms, shows one of them). A crash matches an issue that gives a piece of its error message, when the
-program runs one of the issue's ops. This is a label for a person to confirm, not a proof of identity: the page
-of a "known" cluster says which issue it matched and why.
+(if both name one) is the issue's, it names one of the issue's ops (or, naming none, its program
+runs one), and, where the issue lists symptoms, it shows one of them. A crash matches an issue
+that gives a piece of its error message, when the program runs one of the issue's ops. This is a
+label for a person to confirm, not a proof of identity: the page says which issue matched.
 """
 
 from __future__ import annotations
