@@ -213,3 +213,17 @@ def test_joint_graph_gradients_may_alias_tangents_and_flip_zero_signs(name: str)
     )
     result = evaluate(Drawn(0, 0, program, Variant(training=True, special=special)).to_json())
     assert result["outcome"] == "equivalent", result.get("signature")
+
+
+def test_a_repro_rebuilds_the_campaign_inputs_exactly(tmp_path: Path) -> None:
+    import runpy
+
+    from validator.hunt._repro import repro_script
+
+    drawn = next(d for d in generate_batch(5, 1, 16) if d.variant.special)
+    path = tmp_path / "repro.py"
+    path.write_text(repro_script(drawn, "a finding", path.name))
+    ns = runpy.run_path(str(path))
+    for a, b in zip(ns["make_inputs"](0), make_inputs(drawn), strict=True):
+        assert a.dtype == b.dtype and torch.equal(torch.isnan(a), torch.isnan(b.detach()))
+        assert torch.equal(a.nan_to_num(), b.detach().nan_to_num())

@@ -35,7 +35,7 @@ DTYPE_MIXES: tuple[tuple[torch.dtype, ...], ...] = (
 )
 # How often a program runs with dynamic shapes, as a training graph, on special values.
 DYNAMIC, TRAINING, SPECIAL = 0.2, 0.15, 0.3
-# Special values planted into floating inputs (subnormals are added per dtype).
+# Special values planted into floating inputs (per dtype also a subnormal and +-sqrt(max)).
 SPECIALS = (float("nan"), float("inf"), float("-inf"), 0.0, -0.0)
 
 
@@ -163,8 +163,9 @@ def plant_specials(x: torch.Tensor, seed: int) -> torch.Tensor:
         return x
     g = torch.Generator().manual_seed(seed)
     values = [*SPECIALS]
-    if x.is_floating_point():
-        values.append(float(torch.finfo(x.dtype).tiny) / 4)  # a subnormal of the dtype
+    if x.is_floating_point():  # a subnormal, and magnitudes whose square overflows (as fxtv's trial)
+        fi = torch.finfo(x.dtype)
+        values += [float(fi.tiny) / 4, float(fi.max) ** 0.5, -(float(fi.max) ** 0.5)]
     pick = torch.randint(0, len(values), x.shape, generator=g)
     mask = torch.rand(x.shape, generator=g) < 0.34
     table = torch.tensor(values, dtype=torch.float64)

@@ -37,11 +37,12 @@ def make_input(shape, dtype, seed, name_number, index_bound=None, special=None):
     x = torch.randn(shape, generator=g, dtype=torch.float64).to(dtype)
     if special is None or not (x.is_floating_point() or x.is_complex()):
         return x
-    # about a third of the elements: NaN, +-inf, +-0.0 or a subnormal
+    # about a third of the elements: NaN, +-inf, +-0.0, a subnormal or +-sqrt(max)
     g = torch.Generator().manual_seed(special)
     values = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0]
     if x.is_floating_point():
-        values.append(float(torch.finfo(dtype).tiny) / 4)
+        fi = torch.finfo(dtype)
+        values += [float(fi.tiny) / 4, float(fi.max) ** 0.5, -(float(fi.max) ** 0.5)]
     pick = torch.randint(0, len(values), x.shape, generator=g)
     mask = torch.rand(x.shape, generator=g) < 0.34
     return torch.where(mask, torch.tensor(values, dtype=torch.float64)[pick].to(dtype), x)
