@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..kinds import Verdict
 from ..localize.below_fx import BelowFxBlame
 from ..numeric import DIVERGED, UNCHANGED, Mismatch
 from ._model import VERDICT_STYLE, Report, node_summary
@@ -134,6 +135,15 @@ def _render_guilty(report: Report, con: Console) -> None:
     if report.unlocalized:
         return
     if loc is None or loc.guilty is None:
+        if report.verdict == Verdict.ROUNDING:
+            con.print(
+                Text(
+                    "verdict: rounding. No step diverges, but torch.compile's results differ from eager's by more "
+                    "than torch.testing.assert_close allows (within rounding by fxtv's model; docs/fidelity.md).",
+                    style="bold yellow",
+                )
+            )
+            return
         con.print(
             Text(
                 "No step changed the program's results: every captured step is equivalent on all trials.",
