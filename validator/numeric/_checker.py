@@ -20,6 +20,7 @@ from ..capture import Trace
 from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value, writes_nothing
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trials
+from ._magnitude import output_magnitudes
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
 from ._signed_zero import SIGNED_ZERO, zero_sign_defined
@@ -101,6 +102,25 @@ class Checker:
         if hit is not None and hit[0] is gm:
             return hit[1]
         return run_graph(gm, inp, stubs=self.stubs)
+
+    def _magnitudes(
+        self,
+        ref_gm: torch.fx.GraphModule,
+        inp: list[Any],
+        b: RunResult,
+        a: RunResult,
+        project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None,
+    ) -> Callable[[], list[Any] | None]:
+        """The before-graph's output magnitudes on ``inp`` (``_magnitude``), as ``compare_runs``
+        asks for them: only where an output fails without them."""
+
+        def get() -> list[Any] | None:
+            mags = output_magnitudes(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+            if mags is not None and project is not None:
+                mags = project(RunResult(mags, [None] * len(b.inputs_after)), a)[0].outputs
+            return mags
+
+        return get
 
     def _is_soft(self, m: Mismatch, trial: Trial, before: torch.fx.GraphModule, soft_special: bool) -> bool:
         """Whether mismatch ``m`` is only a warning (docs/tolerance.md)."""
@@ -211,7 +231,8 @@ class Checker:
                     r = project(r, a)[0] if r is not None else None
                 else:
                     b_cmp, a_cmp = b, a
-                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None)
+                mags = self._magnitudes(ref_gm, inp, b, a, project) if r is not None and ref_gm is not None else None
+                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None, magnitudes=mags)
                 soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
                 result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
                 tr.mismatches += [m for m in found if m not in soft]
