@@ -41,6 +41,8 @@ class Checker:
         # (graph lineage, trial) -> the float64 run of the lineage's first version: every later
         # version claims the same values, so one oracle run serves all its steps (until one diverges)
         self._oracle: dict[tuple[str, str], RunResult] = {}
+        # (before-graph, inputs, their output magnitudes), the last asked for (by identity)
+        self._last_mags: tuple[torch.fx.GraphModule, list[Any], list[Any] | None] | None = None
         self._trial_label: str | None = None
         self._trial_inputs: dict[str, list[Any] | None] = {}
 
@@ -105,6 +107,7 @@ class Checker:
 
     def _magnitudes(
         self,
+        before: torch.fx.GraphModule,
         ref_gm: torch.fx.GraphModule,
         inp: list[Any],
         b: RunResult,
@@ -112,10 +115,16 @@ class Checker:
         project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None,
     ) -> Callable[[], list[Any] | None]:
         """The before-graph's output magnitudes on ``inp`` (``_magnitude``), as ``compare_runs``
-        asks for them: only where an output fails without them."""
+        asks for them: only where an output fails without them. The last ones are kept: narrowing
+        a lowering down recompiles one graph and checks it on the same inputs again and again."""
 
         def get() -> list[Any] | None:
-            mags = output_magnitudes(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+            hit = self._last_mags
+            if hit is not None and hit[0] is before and hit[1] is inp:
+                mags = hit[2]
+            else:
+                mags = output_magnitudes(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                self._last_mags = (before, inp, mags)
             if mags is not None and project is not None:
                 mags = project(RunResult(mags, [None] * len(b.inputs_after)), a)[0].outputs
             return mags
@@ -231,7 +240,9 @@ class Checker:
                     r = project(r, a)[0] if r is not None else None
                 else:
                     b_cmp, a_cmp = b, a
-                mags = self._magnitudes(ref_gm, inp, b, a, project) if r is not None and ref_gm is not None else None
+                mags = None
+                if r is not None and ref_gm is not None:
+                    mags = self._magnitudes(before, ref_gm, inp, b, a, project)
                 found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None, magnitudes=mags)
                 soft = [m for m in found if self._is_soft(m, trial, before, soft_special)]
                 result.warnings += [f"{trial.name}: {m.where}: {m.detail}" for m in soft]
