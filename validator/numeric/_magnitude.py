@@ -19,8 +19,8 @@ sqrt(sum x_k^2), and K roundings of that size add up to about u sqrt(K/2) sqrt(s
 budget rtol(D, K) * M covers it (rtol >= 2 u sqrt(K); ``_tolerance``). M exceeds |sum x_k| only
 where the terms cancel more than random signs would, which is where the sum is rounding noise.
 Bounds for any order (u sqrt(K) sum |x_k| with high probability, K u sum |x_k| surely) take the
-partial sums as large as sum |x_k|: sqrt(K) times more for terms of random sign, enough to hide a
-dropped term of a long sum, so they are not used.
+partial sums as large as sum |x_k|: sqrt(K) times more for terms of similar size, enough to hide
+a dropped term of a long sum, so they are not used.
 
 Only ATen graphs (after the AOT trace) are followed; other calls (Dynamo-level torch functions,
 methods, modules) are "anything else". A value written in place after its magnitude was taken
