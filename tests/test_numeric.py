@@ -72,3 +72,89 @@ def test_a_view_of_an_input_returned_after_reinplacing_is_not_a_divergence() -> 
     assert report.verdict == "equivalent", report.guilty_step
     reinplace = [v for v in report.localization.verdicts if v.step.name == "reinplace_inplaceable_ops"]
     assert reinplace and reinplace[0].step.changed
+
+
+# ---------------------------------------------------------------- cancelling sums
+def _sum_graph():
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    return make_fx(lambda x: (x.sum(0) * 2.0).reshape(2, 4))(torch.zeros(3, 8))
+
+
+def _cancelling_rows() -> torch.Tensor:
+    """Rows a, -a, e: in this order float32 sums each column exactly (to e); e is below half an
+    ulp of a, so a sum that adds e to a first loses it."""
+    a = 1.0 + torch.arange(8, dtype=torch.float32) * 2.0**-20
+    return torch.stack([a, -a, torch.full((8,), 2.0**-30)])
+
+
+def _check(after):
+    from validator.capture import Trace
+    from validator.fx import RunResult
+    from validator.numeric import Checker, Trial
+
+    x = _cancelling_rows()
+    runner = lambda inp: RunResult([after(inp[0])], list(inp))  # noqa: E731
+    return Checker(Trace()).run_trials(_sum_graph(), runner, lambda t: [x], trials=[Trial("real inputs", 0)])
+
+
+def test_reordered_cancelling_sum_is_rounding_noise() -> None:
+    # (a + e) - a = 0: off by e = 9.3e-10 from the exact e, where the before-graph is exact and the
+    # sum's own size (e) allows 1e-15; the terms summed (|a| ~ 1) allow 1e-6
+    check = _check(lambda x: ((x[0] + x[2] + x[1]) * 2.0).reshape(2, 4))
+    assert check.verdict == "equivalent", check.trials[0].mismatches
+
+
+def test_a_wrong_sum_is_still_caught() -> None:
+    check = _check(lambda x: ((x[0] + x[2]) * 2.0).reshape(2, 4))  # a term dropped
+    assert check.verdict == "diverged"
+    assert [m.kind for m in check.trials[0].mismatches] == ["value"]
+
+
+def test_a_dropped_term_of_a_long_cancelling_sum_is_caught() -> None:
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    from validator.fx import RunResult, run_graph, to_float64
+    from validator.numeric import compare_runs, output_magnitudes
+
+    x = torch.randn(4096, 8, generator=torch.Generator().manual_seed(0))
+    x[-1] = -x[:-1].double().sum(0).float()  # columns sum to rounding noise
+    gm = make_fx(lambda x: x.sum(0))(x)
+    b, ref = run_graph(gm, [x]), run_graph(to_float64(gm), [x.double()])
+    wrong = RunResult([x[torch.arange(4096) != 100].sum(0)], b.inputs_after)  # one term of 4096 left out
+    mags = output_magnitudes(to_float64(gm), [x.double()])
+    assert mags is not None
+    assert [m.kind for m in compare_runs(b, wrong, ref, 4096, magnitudes=lambda: mags)] == ["value"]
+
+
+def test_magnitudes_follow_sums_and_products() -> None:
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    from validator.numeric import output_magnitudes
+
+    a, b = torch.randn(3, 5, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64)
+
+    def f(a, b):
+        return (a @ b).t(), a.sum(1) - a.mean(1), torch.exp(a.sum())
+
+    mags = output_magnitudes(make_fx(f)(a, b), [a, b])
+    assert mags is not None
+    # never below the value itself (terms of one sign: the partial sums reach the sum)
+    torch.testing.assert_close(mags[0], torch.maximum(((a * a) @ (b * b)).sqrt(), (a @ b).abs()).t())
+    row = torch.maximum((a * a).sum(1).sqrt(), a.sum(1).abs())
+    diff = a.sum(1) - a.mean(1)
+    torch.testing.assert_close(mags[1], torch.maximum(row + torch.maximum(row / 5, a.mean(1).abs()), diff.abs()))
+    assert mags[2] is None  # exp: nothing known beyond the value itself
+
+
+def test_a_value_written_after_its_magnitude_was_taken_has_none() -> None:
+    g = torch.fx.Graph()
+    x = g.placeholder("x")
+    s = g.call_function(torch.ops.aten.sum.dim_IntList, (x, [0], True))
+    g.call_function(torch.ops.aten.mul_.Tensor, (s, 2.0))
+    g.output(s)
+    from validator.numeric import output_magnitudes
+
+    assert output_magnitudes(torch.fx.GraphModule(torch.nn.Module(), g), [torch.randn(4, 3, dtype=torch.float64)]) == [
+        None
+    ]

@@ -34,7 +34,9 @@ def test_model_inference_is_equivalent(name: str) -> None:
     assert any(s.changed for s in report.trace.steps if s.is_leaf)
 
 
-@pytest.mark.parametrize("name", ["gpt2", "bert"])
+# vit: its key-bias gradient is a sum that cancels to rounding noise, which the lowering's
+# vectorised sum reorders (docs/tolerance.md, "Magnitudes of reduced values")
+@pytest.mark.parametrize("name", ["gpt2", "bert", "vit"])
 def test_model_training_is_equivalent(name: str) -> None:
     model, inputs = build(name, SMALL, training=True, layers=1)
     report = validate(model, *inputs, training=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +49,18 @@ class RunResult:
     final_values: dict[str, Any] = field(default_factory=dict)
 
 
+# Called with each node and its value as it is computed (placeholders and the output included).
+Observer = Callable[[torch.fx.Node, Any], None]
+
+
 class _Interpreter(torch.fx.Interpreter):
-    def __init__(self, gm: torch.fx.GraphModule, stubs: Mapping[int, Any], record: bool) -> None:
+    def __init__(
+        self, gm: torch.fx.GraphModule, stubs: Mapping[int, Any], record: bool, observe: Observer | None = None
+    ) -> None:
         super().__init__(gm, garbage_collect_values=not record)
         self.stubs = stubs
         self.record = record
+        self.observe = observe
         self.values: dict[str, Any] = {}
         self.final: dict[str, Any] = {}
 
@@ -64,6 +71,12 @@ class _Interpreter(torch.fx.Interpreter):
         return super().call_function(target, args, kwargs)
 
     def run_node(self, n: torch.fx.Node) -> Any:
+        out = self._run_node(n)
+        if self.observe is not None:
+            self.observe(n, out)
+        return out
+
+    def _run_node(self, n: torch.fx.Node) -> Any:
         src = n.args[0] if n.target is operator.getitem and n.args else None
         if isinstance(src, torch.fx.Node) and _returns_nothing(src.target) and isinstance(src.args[0], (list, tuple)):
             # an in-place foreach op returns nothing; inductor reads getitem(op, i) as its i-th
@@ -105,9 +118,15 @@ def writes_nothing(gm: torch.fx.GraphModule) -> bool:
 
 
 def run_graph(
-    gm: torch.fx.GraphModule, inputs: Sequence[Any], *, stubs: Mapping[int, Any] | None = None, record: bool = False
+    gm: torch.fx.GraphModule,
+    inputs: Sequence[Any],
+    *,
+    stubs: Mapping[int, Any] | None = None,
+    record: bool = False,
+    observe: Observer | None = None,
 ) -> RunResult:
-    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised.
+    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised. ``observe`` sees
+    every node's value as it is computed.
 
     A graph that writes nothing (``writes_nothing``) runs on the inputs themselves: cloning
     every parameter of a large model per run would cost more than the run.
@@ -116,7 +135,7 @@ def run_graph(
         args = [v if isinstance(v, torch.Tensor) else clone_value(v) for v in inputs]
     else:
         args = clone_inputs(inputs)
-    interp = _Interpreter(gm, stubs or {}, record)
+    interp = _Interpreter(gm, stubs or {}, record, observe)
     torch.manual_seed(RNG_SEED)
     try:
         with torch.no_grad():

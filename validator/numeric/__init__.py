@@ -4,6 +4,7 @@ from ..fx import RunResult, run_graph
 from ._checker import Checker, OutputRoles, Runner, runner
 from ._compare import Mismatch, compare_values
 from ._inputs import Trial, trial_value
+from ._magnitude import output_magnitudes
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
@@ -27,6 +28,7 @@ __all__ = [
     "accumulation_length",
     "compare_runs",
     "compare_values",
+    "output_magnitudes",
     "run_graph",
     "runner",
     "tolerance_for",

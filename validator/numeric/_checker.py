@@ -21,6 +21,7 @@ from ..capture import Trace
 from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value, writes_nothing
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trials
+from ._magnitude import output_magnitudes
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
 from ._signed_zero import SIGNED_ZERO, zero_sign_defined
@@ -41,6 +42,8 @@ class Checker:
         # (graph lineage, trial) -> the float64 run of the lineage's first version: every later
         # version claims the same values, so one oracle run serves all its steps (until one diverges)
         self._oracle: dict[tuple[str, str], RunResult] = {}
+        # (before-graph, inputs, their output magnitudes), the last asked for (by identity)
+        self._last_mags: tuple[torch.fx.GraphModule, list[Any], list[Any] | None] | None = None
         self._trial_label: str | None = None
         self._trial_inputs: dict[str, list[Any] | None] = {}
 
@@ -102,6 +105,32 @@ class Checker:
         if hit is not None and hit[0] is gm:
             return hit[1]
         return run_graph(gm, inp, stubs=self.stubs)
+
+    def _magnitudes(
+        self,
+        before: torch.fx.GraphModule,
+        ref_gm: torch.fx.GraphModule,
+        inp: list[Any],
+        b: RunResult,
+        a: RunResult,
+        project: Callable[[RunResult, RunResult], tuple[RunResult, RunResult]] | None,
+    ) -> Callable[[], list[Any] | None]:
+        """The before-graph's output magnitudes on ``inp`` (``_magnitude``), as ``compare_runs``
+        asks for them: only where an output fails without them. The last ones are kept: narrowing
+        a lowering down recompiles one graph and checks it on the same inputs again and again."""
+
+        def get() -> list[Any] | None:
+            hit = self._last_mags
+            if hit is not None and hit[0] is before and hit[1] is inp:
+                mags = hit[2]
+            else:
+                mags = output_magnitudes(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                self._last_mags = (before, inp, mags)
+            if mags is not None and project is not None:
+                mags = project(RunResult(mags, [None] * len(b.inputs_after)), a)[0].outputs
+            return mags
+
+        return get
 
     def _is_soft(self, m: Mismatch, trial: Trial, before: torch.fx.GraphModule, soft_special: bool) -> bool:
         """Whether mismatch ``m`` is only a warning (docs/tolerance.md)."""
@@ -214,8 +243,13 @@ class Checker:
                     r = project(r, a)[0] if r is not None else None
                 else:
                     b_cmp, a_cmp = b, a
+                mags = None
+                if r is not None and ref_gm is not None:
+                    mags = self._magnitudes(before, ref_gm, inp, b, a, project)
                 benign = outputs.benign_alias if outputs is not None else None
-                found = compare_runs(b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None, benign_alias=benign)
+                found = compare_runs(
+                    b_cmp, a_cmp, r, k, inp if only_mutated_inputs else None, benign_alias=benign, magnitudes=mags
+                )
                 soft = [
                     m
                     for m in found

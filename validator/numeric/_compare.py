@@ -57,11 +57,16 @@ def _same_bits(b: torch.Tensor, a: torch.Tensor) -> bool:
     return bool(torch.equal(b, a)) and bool(torch.equal(torch.signbit(b), torch.signbit(a)))
 
 
-def compare_values(where: str, before: Any, after: Any, ref: Any, tol: Tolerance) -> list[Mismatch]:
+def compare_values(
+    where: str, before: Any, after: Any, ref: Any, tol: Tolerance, *, magnitude: Any = None
+) -> list[Mismatch]:
+    """``magnitude``: what each element was summed from (``_magnitude``), or None."""
     if isinstance(before, torch.Tensor) or isinstance(after, torch.Tensor):
         if not (isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor)):
             return [Mismatch(where, "type", f"{type(before).__name__} became {type(after).__name__}")]
-        return compare_tensors(where, before, after, ref if isinstance(ref, torch.Tensor) else None, tol)
+        ref_t = ref if isinstance(ref, torch.Tensor) else None
+        mag = magnitude if isinstance(magnitude, torch.Tensor) else None
+        return compare_tensors(where, before, after, ref_t, tol, magnitude=mag)
     if isinstance(before, torch.SymInt) or isinstance(after, torch.SymInt):
         before, after = int(before), int(after)
     if type(before) is not type(after) and not (isinstance(before, (int, float)) and isinstance(after, (int, float))):
@@ -92,7 +97,13 @@ def _masked(
 
 
 def compare_tensors(
-    where: str, b: torch.Tensor, a: torch.Tensor, ref: torch.Tensor | None, tol: Tolerance
+    where: str,
+    b: torch.Tensor,
+    a: torch.Tensor,
+    ref: torch.Tensor | None,
+    tol: Tolerance,
+    *,
+    magnitude: torch.Tensor | None = None,
 ) -> list[Mismatch]:
     if b.shape != a.shape:
         return [Mismatch(where, "shape", f"shape {tuple(b.shape)} became {tuple(a.shape)}")]
@@ -133,10 +144,15 @@ def compare_tensors(
         err_b = torch.where(finite, (b64 - r).abs(), torch.zeros_like(r))
         err_a = torch.where(finite, (a64 - r).abs(), torch.zeros_like(r))
         rms = float(rf.pow(2).mean().sqrt()) if rf.numel() else 0.0
-        allowed = tol.rtol * (rf.abs() + rms) + tol.before_factor * float(err_b.max())
+        size = rf.abs()
+        if magnitude is not None and ref is not None and magnitude.shape == b.shape:
+            # a reduced value's rounding noise scales with what it summed, not with its own size
+            mag = magnitude.detach().cpu().double()
+            size = torch.maximum(size, torch.where(finite & torch.isfinite(mag), mag, torch.zeros_like(mag)))
+        allowed = tol.rtol * (size + rms) + tol.before_factor * float(err_b.max())
         if tol.oracle_cap is not None and ref is not None:
             # elements the reference does not model: the after side is held to the before side
-            unmodelled = err_b > tol.rtol * (rf.abs() + rms) + tol.oracle_cap
+            unmodelled = err_b > tol.rtol * (size + rms) + tol.oracle_cap
             if bool(unmodelled.any()):
                 bf = torch.where(finite, b64, torch.zeros_like(b64))
                 rms_b = float(bf.pow(2).mean().sqrt())

@@ -20,20 +20,32 @@ def compare_runs(
     initial: Sequence[Any] | None = None,
     program_scale: float | None = None,
     benign_alias: Callable[[int, int], bool] | None = None,
+    magnitudes: Callable[[], Sequence[Any] | None] | None = None,
 ) -> list[Mismatch]:
     """Compare outputs, input states after the run, and new aliasing.
 
     With ``initial``, only inputs the before-side changed are compared (the after-side may
     reuse buffers it owns). ``program_scale``: see ``tolerance_for``. ``benign_alias(i, j)``:
-    output i may come to share storage with input j without anyone seeing it.
+    output i may come to share storage with input j without anyone seeing it. ``magnitudes``:
+    the outputs' magnitudes (``_magnitude``), asked for only when an output strays beyond the
+    tolerance without them (they cost a second float64 run).
     """
     out: list[Mismatch] = []
     if len(b.outputs) != len(a.outputs):
         return [Mismatch("graph", "type", f"{len(b.outputs)} outputs became {len(a.outputs)}")]
     have_ref = r is not None
+    mags: Sequence[Any] | None = None
+    asked = False
     for i, (bv, av) in enumerate(zip(b.outputs, a.outputs, strict=True)):
         rv = r.outputs[i] if r is not None and i < len(r.outputs) else None
-        out += compare_values(f"output {i}", bv, av, rv, _tol(bv, k, have_ref, program_scale))
+        tol = _tol(bv, k, have_ref, program_scale)
+        found = compare_values(f"output {i}", bv, av, rv, tol)
+        if magnitudes is not None and any(m.kind == "value" for m in found):
+            if not asked:
+                mags, asked = magnitudes(), True
+            if mags is not None and i < len(mags) and mags[i] is not None:
+                found = compare_values(f"output {i}", bv, av, rv, tol, magnitude=mags[i])
+        out += found
     for i, (bv, av) in enumerate(zip(b.inputs_after, a.inputs_after, strict=False)):
         if isinstance(bv, torch.Tensor) and isinstance(av, torch.Tensor):
             if initial is not None and i < len(initial) and _unchanged(initial[i], bv):

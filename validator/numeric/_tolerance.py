@@ -3,16 +3,22 @@
 For a floating output of dtype D computed over accumulations of length K (the longest
 reduction or matmul inner dimension in the before-graph), element i is accepted when
 
-    |after_i - ref_i| <= rtol(D, K) * (|ref_i| + rms(ref)) + 4 * max_j |before_j - ref_j|
+    |after_i - ref_i| <= rtol(D, K) * (max(|ref_i|, M_i) + rms(ref)) + 4 * max_j |before_j - ref_j|
 
 with rtol(D, K) = u_D * (8 + 2 * sqrt(K)) and u_D the unit roundoff of D (eps / 2).
-The first term is a rounding budget that grows like the expected error of a K-term sum; the
-rms(ref) part absorbs cancellation (a sum whose exact value is near 0 still carries errors of
-the size of its terms). The second term says: a rewrite may be as inaccurate as the program it
-replaced, a few times over, but not more -- the before-graph's own error against the float64
-reference is the yardstick, so rounding-order changes never alarm while real bugs (errors of
-the size of the values) always do. Without a float64 reference (graphs with random ops, or ops
-without float64 kernels) the before-graph is the reference and rtol doubles.
+The first term is a rounding budget that grows like the expected error of a K-term sum, on the
+scale of what element i was computed from. M_i is the magnitude of what it summed (``_magnitude``:
+the quadrature sum sqrt(sum x_k^2) of the terms of a sum or matmul, carried through views and
+linear arithmetic in the float64 run of the before-graph); a sum that cancels carries rounding
+noise of the size of its terms, not of its value. M_i is only worked out for an output that fails
+without it (a second float64 run), for outputs (not inputs' states after the run) of ATen
+graphs; elsewhere it is |ref_i|. The
+rms(ref) part absorbs cancellation where no magnitude is known. The second term says: a rewrite
+may be as inaccurate as the program it replaced, a few times over, but not more -- the
+before-graph's own error against the float64 reference is the yardstick, so rounding-order
+changes never alarm while real bugs (errors of the size of the values, or of the terms summed)
+always do. Without a float64 reference (graphs with random ops, or ops without float64 kernels)
+the before-graph is the reference, rtol doubles and no magnitude is used.
 Integers and bools must match exactly. NaN, +-Inf and signed zero follow IEEE rules (see
 ``_compare``).
 """

@@ -10,7 +10,7 @@ import torch
 import torch.fx
 
 from ...fx import has_random_ops, run_graph, to_float64, widen_value
-from ...numeric import Mismatch, accumulation_length, compare_runs
+from ...numeric import Mismatch, accumulation_length, compare_runs, output_magnitudes
 
 
 def count_nodes(gm: torch.fx.GraphModule) -> int:
@@ -65,12 +65,15 @@ def pair_mismatches(before: torch.fx.GraphModule, after: torch.fx.GraphModule, i
     if a.error is not None:
         return [Mismatch("graph", "error", f"after-side raises {a.error}")]
     ref = None
+    mags = None
     if not has_random_ops(before):
         try:
-            r = run_graph(to_float64(before), [widen_value(x) for x in inputs])
+            gm64, inputs64 = to_float64(before), [widen_value(x) for x in inputs]
+            r = run_graph(gm64, inputs64)
             ref = r if r.error is None else None
+            mags = (lambda: output_magnitudes(gm64, inputs64)) if ref is not None else None
         except Exception:  # no float64 copy: the before-graph is the reference, as in the checker
             ref = None
     # the fx step check's own comparison; new aliasing is left out (the script cannot show it)
-    found = compare_runs(b, a, ref, accumulation_length(before))
+    found = compare_runs(b, a, ref, accumulation_length(before), magnitudes=mags)
     return [m for m in found if m.kind not in ("input_alias", "output_alias")]
