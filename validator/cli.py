@@ -8,7 +8,7 @@
     fxtv passes
     fxtv bench [--filter TEXT] [--jobs N] [--out DIR] [--markdown PATH] [--no-baselines]
     fxtv hunt [--out DIR | --resume DIR] [--programs N] [--jobs N] [--seed S] [--timeout S]
-              [--ray ADDRESS] [--inject FAULT] [--no-shrink] [--recheck]
+              [--ray ADDRESS] [--inject FAULT] [--no-shrink] [--recheck] [--repage]
 
 ``check`` loads FILE.py as a module. NAME (default ``model``) is the function or nn.Module to
 validate; its inputs come from ``example_inputs`` (a tuple) or ``make_inputs()`` (a function
@@ -244,6 +244,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         shrink=args.shrink,
         shrink_budget=args.shrink_budget,
         recheck=args.recheck,
+        repage=args.repage,
     )
     summary = hunt(args.resume or args.out, opts, resume=args.resume is not None)
     f = summary.figures
@@ -339,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     h.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
     h.add_argument("--shrink-budget", type=int, default=24, help="validations per cluster when shrinking")
     h.add_argument("--recheck", action="store_true", help="with --resume: run the findings again first")
+    h.add_argument("--repage", action="store_true", help="with --resume: write every cluster's page again")
     h.set_defaults(func=cmd_hunt)
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else sys.argv[1:]

@@ -45,6 +45,7 @@ class HuntOptions:
     check_repro: bool = True  # run each cluster's repro in a fresh process
     progress: bool = True
     recheck: bool = False  # rerun the findings of a resumed campaign first (after fxtv changed)
+    repage: bool = False  # write every cluster's page again (known issues or repro rules changed)
 
     FIXED = ("seed", "batch_size", "max_ops", "inject")
 
@@ -70,6 +71,8 @@ def hunt(directory: str | Path, options: HuntOptions | None = None, *, resume: b
         opts = HuntOptions(**{**asdict(opts), **{k: stored[k] for k in HuntOptions.FIXED if k in stored}})
         if opts.recheck:
             print(f"hunt: {state.recheck_findings()} findings to run again", file=sys.stderr)
+        if opts.repage:
+            state.clear_pages()
     else:
         state.set_meta(**{k: getattr(opts, k) for k in HuntOptions.FIXED}, torch=torch.__version__, started=time.time())
     pool = _pool(opts, out)
@@ -148,7 +151,9 @@ def _clusters(state: State, pool: Any, opts: HuntOptions, out: Path) -> None:
         task, result = state.program(cluster["first_key"])
         drawn = Drawn.from_json(task)
         assert result is not None
-        if opts.shrink and cluster["outcome"] in FINDINGS:
+        if cluster["shrunk"]:  # shrunk by an earlier run: only its page is written again
+            drawn, result = Drawn.from_json(cluster["shrunk"]["task"]), cluster["shrunk"]["result"]
+        elif opts.shrink and cluster["outcome"] in FINDINGS:
 
             def evaluate(d: Drawn) -> Result:
                 return next(iter(pool.run(iter([{**d.to_json(), "key": d.key}]))))[1]

@@ -38,25 +38,31 @@ def make_input(shape, dtype, seed, name_number, index_bound=None, special=None):
     if special is None or not (x.is_floating_point() or x.is_complex()):
         return x
     # about a third of the elements: NaN, +-inf, +-0.0, a subnormal or +-sqrt(max)
-    g = torch.Generator().manual_seed(special)
+    g = torch.Generator().manual_seed(max(special, 0))
     values = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0]
     if x.is_floating_point():
         fi = torch.finfo(dtype)
         values += [float(fi.tiny) / 4, float(fi.max) ** 0.5, -(float(fi.max) ** 0.5)]
+    if special == CYCLE:  # every element special, the values in turn
+        pick = torch.arange(x.numel()).reshape(x.shape) % len(values)
+        return torch.tensor(values, dtype=torch.float64)[pick].to(dtype)
     pick = torch.randint(0, len(values), x.shape, generator=g)
     mask = torch.rand(x.shape, generator=g) < 0.34
     return torch.where(mask, torch.tensor(values, dtype=torch.float64)[pick].to(dtype), x)
 
 
 SPECIAL = {special}  # input number -> the seed of its special values, where the campaign planted them
-WITNESSES = 9
+WITNESSES = 10
+CYCLE = -1
 
 
 def make_inputs(witness=0):
-    # witness 0: the inputs the campaign ran; 1 and on: special values planted afresh (fxtv may
-    # have seen the divergence on its special-values trial only)
+    # witness 0: the inputs the campaign ran; 1: every element special, in turn; 2 and on: special
+    # values planted afresh (fxtv may have seen the divergence on its special-values trial only)
     def special(n):
-        return (SPECIAL or {{}}).get(n) if witness == 0 else 1000 * witness + n
+        if witness == 0:
+            return (SPECIAL or {{}}).get(n)
+        return CYCLE if witness == 1 else 1000 * witness + n
 
     return (
 {inputs}

@@ -119,6 +119,11 @@ class State:
         self.db.commit()
         return int(n)
 
+    def clear_pages(self) -> None:
+        """Have every cluster's page, label and repro check made again (its shrunk program stays)."""
+        self.db.execute("UPDATE clusters SET page = NULL, known = NULL, reproduces = NULL")
+        self.db.commit()
+
     def count(self, done: bool | None = None) -> int:
         where = "" if done is None else ("WHERE outcome IS NOT NULL" if done else "WHERE outcome IS NULL")
         (n,) = self.db.execute(f"SELECT COUNT(*) FROM programs {where}").fetchone()
