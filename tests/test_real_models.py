@@ -17,6 +17,12 @@ from validator.zoo.transformers_models import MODELS, SMALL, available, build
 pytestmark = pytest.mark.skipif(not available(), reason="transformers is not installed (the models extra)")
 
 
+# No false alarm: no step diverges. "rounding" is allowed too: a compile of a deep model (its
+# gradients above all) may differ from eager by more than assert_close's float32 defaults while
+# agreeing by fxtv's rounding model (docs/fidelity.md).
+NO_DIVERGENCE = ("equivalent", "rounding")
+
+
 def _judged(report: Report) -> str:
     leaves = [s for s in report.trace.steps if s.is_leaf]
     return f"{report.verdict} ({sum(s.changed for s in leaves)} of {len(leaves)} steps changed)"
@@ -27,7 +33,7 @@ def test_model_inference_is_equivalent(name: str) -> None:
     model, inputs = build(name, SMALL)
     report = validate(model, *inputs)
     assert report.error is None, report.error
-    assert report.verdict == "equivalent", (_judged(report), report.guilty_step)
+    assert report.verdict in NO_DIVERGENCE, (_judged(report), report.guilty_step)
     assert not report.localization.tool_errors
     # the fidelity check ran the user's own compile and found it agreeing with eager
     assert report.fidelity is not None and not report.fidelity.missed
@@ -41,7 +47,7 @@ def test_model_training_is_equivalent(name: str) -> None:
     model, inputs = build(name, SMALL, training=True, layers=1)
     report = validate(model, *inputs, training=True)
     assert report.error is None, report.error
-    assert report.verdict == "equivalent", (_judged(report), report.guilty_step)
+    assert report.verdict in NO_DIVERGENCE, (_judged(report), report.guilty_step)
     assert any(s.stage == "partition" for s in report.trace.steps), "the backward was not compiled"
 
 
@@ -50,7 +56,7 @@ def test_model_dynamic_is_equivalent(name: str) -> None:
     model, inputs = build(name, SMALL, layers=1)
     report = validate(model, *inputs, dynamic=True)
     assert report.error is None, report.error
-    assert report.verdict == "equivalent", (_judged(report), report.guilty_step)
+    assert report.verdict in NO_DIVERGENCE, (_judged(report), report.guilty_step)
 
 
 def test_cli_checks_a_model_from_a_user_file_unchanged(tmp_path: Path) -> None:
