@@ -38,6 +38,7 @@ import torch
 import torch.fx
 
 from ..fx import flatten, run_graph
+from ._movers import MOVERS
 
 _SUMS = {"sum", "mean"}
 _CONTRACTIONS: dict[str, Callable[..., torch.Tensor]] = {
@@ -55,47 +56,7 @@ _BIASED: dict[str, tuple[Callable[..., torch.Tensor], int, int, int]] = {
     "linear": (lambda x, w: torch.matmul(x, w.t()), 2, 0, 1),
 }
 # Ops that move, copy or pick elements: applied to M as they are to v.
-_STRUCTURAL = {
-    "view",
-    "_unsafe_view",
-    "reshape",
-    "permute",
-    "transpose",
-    "t",
-    "expand",
-    "squeeze",
-    "unsqueeze",
-    "flatten",
-    "unflatten",
-    "clone",
-    "contiguous",
-    "alias",
-    "detach",
-    "_to_copy",
-    "to",
-    "convert_element_type",
-    "slice",
-    "select",
-    "narrow",
-    "cat",
-    "stack",
-    "split",
-    "split_with_sizes",
-    "unbind",
-    "chunk",
-    "index",
-    "index_select",
-    "gather",
-    "repeat",
-    "view_copy",
-    "permute_copy",
-    "expand_copy",
-    "transpose_copy",
-    "unsqueeze_copy",
-    "squeeze_copy",
-    "slice_copy",
-    "select_copy",
-}
+_STRUCTURAL = MOVERS
 
 
 @dataclass

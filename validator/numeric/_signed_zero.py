@@ -19,6 +19,8 @@ from typing import Any
 import torch
 import torch.fx
 
+from ._movers import MOVERS
+
 # Base names (overload and namespace stripped) of the ops that define the sign of a zero result.
 SIGN_DEFINING = frozenset(
     {
@@ -43,40 +45,7 @@ SIGN_DEFINING = frozenset(
 )
 
 # Ops that move values without computing them: the sign comes from their producer.
-_TRANSPARENT = frozenset(
-    {
-        "view",
-        "reshape",
-        "_unsafe_view",
-        "permute",
-        "transpose",
-        "t",
-        "expand",
-        "squeeze",
-        "unsqueeze",
-        "slice",
-        "select",
-        "clone",
-        "contiguous",
-        "copy",
-        "_to_copy",
-        "to",
-        "convert_element_type",
-        "alias",
-        "cat",
-        "stack",
-        "where",
-        "index",
-        "gather",
-        "flip",
-        "roll",
-        "as_strided",
-        "view_as_real",
-        "getitem",
-        "real",
-        "imag",
-    }
-)
+_TRANSPARENT = MOVERS | {"where", "getitem", "real", "imag", "view_as_real"}
 
 
 def base_name(target: Any) -> str:
