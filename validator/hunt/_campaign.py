@@ -126,7 +126,8 @@ def _tasks(state: State, opts: HuntOptions) -> Iterator[Task]:
             if issued >= opts.programs:
                 return
             # a program an earlier batch already drew is skipped by add(); only new ones run
-            if state.program(d.key)[1] is None and state.program(d.key)[0]["batch"] == d.batch:
+            stored, result = state.program(d.key)
+            if result is None and stored["batch"] == d.batch:
                 issued += 1
                 yield d.to_json()
 
