@@ -82,16 +82,25 @@ def shape_env_of(values: Any) -> Any:
     return None
 
 
+_IR_OWNERS = (("torch._inductor.ir", "Buffer"), ("torch._inductor.ir", "Operation"))
+_SCHEDULER_OWNERS = (("torch._inductor.scheduler", "BaseSchedulerNode"),)
+
+
 @functools.cache
 def buffer_owner_classes() -> tuple[type, ...]:
     """Inductor classes whose ``get_name()`` names the buffer an index belongs to."""
+    return _classes(_IR_OWNERS + _SCHEDULER_OWNERS)
+
+
+@functools.cache
+def ir_buffer_classes() -> tuple[type, ...]:
+    """The IR buffers among those owners (not the scheduler's nodes that wrap them)."""
+    return _classes(_IR_OWNERS)
+
+
+def _classes(names: tuple[tuple[str, str], ...]) -> tuple[type, ...]:
     out: list[type] = []
-    owners = (
-        ("torch._inductor.ir", "Buffer"),
-        ("torch._inductor.ir", "Operation"),
-        ("torch._inductor.scheduler", "BaseSchedulerNode"),
-    )
-    for mod, name in owners:
+    for mod, name in names:
         with contextlib.suppress(Exception):
             out.append(getattr(module(mod), name))
     return tuple(out)

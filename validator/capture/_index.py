@@ -78,7 +78,7 @@ class IndexRecorder:
         if graph is None:
             return
         try:
-            buffer, origins = _current_buffer()
+            buffer, consumer, origins = _current_buffer()
             self.sink.append(
                 IndexRewrite(
                     kind=kind,
@@ -88,6 +88,7 @@ class IndexRecorder:
                     var_ranges=var_ranges,
                     facts=self._shape_facts(sv),
                     buffer=buffer,
+                    consumer=consumer,
                     origins=origins,
                 )
             )
@@ -164,9 +165,7 @@ def _merge_groups(sv: Any, index_vars: list[Any], sizes: list[Any], formulas: li
     empty list marks a dropped dimension. Mirrors torch 2.11-2.14; a mismatch with inductor's
     actual sizes is detected by the caller and turns into "unsupported".
     """
-    strides = [
-        sv.stride_vars(x, index_vars) if isinstance(x, sympy.Expr) else [0] * len(index_vars) for x in formulas
-    ]
+    strides = [sv.stride_vars(x, index_vars) if isinstance(x, sympy.Expr) else [0] * len(index_vars) for x in formulas]
     cur: list[Any] = list(sizes)
     groups: list[list[int]] = [[i] for i in range(len(sizes))]
     for i in range(len(cur)):
@@ -201,23 +200,45 @@ def _merge_groups(sv: Any, index_vars: list[Any], sizes: list[Any], formulas: li
     return groups
 
 
-def _current_buffer() -> tuple[str | None, tuple[str, ...]]:
-    """The inductor buffer or scheduler node whose construction triggered the rewrite, if any."""
+def _current_buffer() -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The buffer whose index was rewritten, the buffer being computed, and that one's FX origins.
+
+    The innermost owner on the stack is the buffer the index addresses: the one being written,
+    or one being read (its loader is running). Reads happen while the consumer's body is built,
+    so the outermost IR buffer on the stack is the one being computed; its kernel is where the
+    rewritten index is used, and its origins are the FX nodes to blame. A rewrite made while
+    scheduling or printing, with no IR buffer on the stack, belongs to the scheduler node.
+    """
     # Only buffers and scheduler nodes: other inductor objects (ops handlers) answer any
     # attribute and emit code when called.
     owners = _compat.buffer_owner_classes()
+    ir_owners = _compat.ir_buffer_classes()
+    first: tuple[str, tuple[str, ...]] | None = None
+    consumer: tuple[str, tuple[str, ...]] | None = None
     frame: Any = sys._getframe(2)
     for _ in range(_BUFFER_FRAME_DEPTH):
         if frame is None:
             break
         obj: Any = frame.f_locals.get("self")
         if isinstance(obj, owners):
-            try:
-                name = str(getattr(obj, "get_name")())  # noqa: B009 (narrowed to object)
-            except Exception:
-                name = None
-            if name:
-                origins = getattr(obj, "origins", None) or getattr(getattr(obj, "node", None), "origins", None) or ()
-                return name, tuple(sorted(str(getattr(o, "name", o)) for o in origins))
+            named = _owner(obj)
+            if named is not None:
+                first = first or named
+                if isinstance(obj, ir_owners):
+                    consumer = named
         frame = frame.f_back
-    return None, ()
+    if first is None:
+        return None, None, ()
+    name, origins = consumer or first
+    return first[0], name, origins
+
+
+def _owner(obj: Any) -> tuple[str, tuple[str, ...]] | None:
+    try:
+        name = str(getattr(obj, "get_name")())  # noqa: B009 (narrowed to object)
+    except Exception:
+        return None
+    if not name:
+        return None
+    origins = getattr(obj, "origins", None) or getattr(getattr(obj, "node", None), "origins", None) or ()
+    return name, tuple(sorted(str(getattr(o, "name", o)) for o in origins))

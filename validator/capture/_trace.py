@@ -122,8 +122,9 @@ class IndexRewrite:
     after: Any
     var_ranges: dict[Any, Any]
     facts: ShapeFacts
-    buffer: str | None = None
-    origins: tuple[str, ...] = ()
+    buffer: str | None = None  # the buffer the index addresses (written or read)
+    consumer: str | None = None  # the buffer being computed, whose kernel uses the index
+    origins: tuple[str, ...] = ()  # the consumer's FX nodes
     note: str = ""
 
 

@@ -102,6 +102,7 @@ def index_obligations(
             "rewrite": rw.kind,
             "ranges": _ranges_json(rw.var_ranges),
             "origins": rw.origins,
+            "consumer": rw.consumer if rw.consumer != rw.buffer else None,
             "note": rw.note,
         }
         if rw.after is None:

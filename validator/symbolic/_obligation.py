@@ -33,7 +33,8 @@ class Obligation:
     step: int | None = None  # the trace step it belongs to
     rewrite: str = ""  # which inductor rewrite (simplify_with_ranges, ...) for INDEX obligations
     ranges: dict[str, str] = field(default_factory=dict)
-    origins: tuple[str, ...] = ()  # FX nodes the buffer came from
+    origins: tuple[str, ...] = ()  # FX nodes of the buffer the index is used to compute
+    consumer: str | None = None  # that buffer, where it is not the subject (a read of another)
     note: str = ""
     executed: str | None = None  # result of running the graph at the counterexample, if done
 
@@ -49,7 +50,7 @@ class Obligation:
         return {
             **attrs_json(self, "kind", "rewrite", "graph", "step", "subject"),
             "origins": list(self.origins),
-            **attrs_json(self, "before", "after", "ranges", "note", "executed"),
+            **attrs_json(self, "consumer", "before", "after", "ranges", "note", "executed"),
             **self.verdict.to_json(),
         }
 

@@ -56,10 +56,11 @@ def index_blame(obligations: Sequence[Obligation], schedule: Schedule | None) ->
     blame = BelowFxBlame(
         INDEX,
         culprit=f"{function}: {claim}  (refuted at {cex})",
-        kernel=_kernel(schedule, ob.subject) or ob.subject,
+        kernel=_kernel(schedule, ob.consumer or ob.subject) or ob.consumer or ob.subject,
         fx_nodes=list(ob.origins),
     )
-    blame.evidence.append(f"index of buffer {ob.subject} {what}: {ob.before} != {ob.after} at {cex}")
+    read = f" read by {ob.consumer}" if ob.consumer else ""
+    blame.evidence.append(f"index of buffer {ob.subject}{read} {what}: {ob.before} != {ob.after} at {cex}")
     if ob.ranges:
         blame.evidence.append(f"ranges: {ob.ranges}")
     replay = ob.verdict.replay
