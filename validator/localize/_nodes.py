@@ -94,6 +94,31 @@ def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: st
     return (writes or candidates or [None])[0]
 
 
+_SCALARS = torch.Tensor | int | float | bool
+
+
+def _parts(value: Any) -> list[tuple[str, Any]]:
+    """The comparable values a node returns: itself, or each element of the tuple a multi-output
+    node returns (so that the node, not the ``getitem`` reading it, is the first to differ)."""
+    if isinstance(value, _SCALARS):
+        return [("", value)]
+    if isinstance(value, tuple | list):
+        return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, _SCALARS)]
+    return []
+
+
+def _compare_node(name: str, bv: Any, av: Any, rv: Any, k: int, have_reference: bool) -> list[Mismatch]:
+    b_parts, a_parts = _parts(bv), _parts(av)
+    if [p for p, _ in b_parts] != [p for p, _ in a_parts]:
+        return []  # a different shape of result: the nodes that read it are compared instead
+    r_parts = dict(_parts(rv))
+    out: list[Mismatch] = []
+    for (part, b_val), (_, a_val) in zip(b_parts, a_parts, strict=True):
+        dtype = b_val.dtype if isinstance(b_val, torch.Tensor) and b_val.is_floating_point() else torch.float32
+        tol = tolerance_for(dtype, k, have_reference=have_reference)
+        out += compare_values(f"node {name}{part}", b_val, a_val, r_parts.get(part), tol)
+    return [m for m in out if m.kind != "value" or (m.max_abs_err > 0 and m.count > 0)]
+
 
 def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch | None = None) -> NodeBlame:
     before: torch.fx.GraphModule = step.before
@@ -123,9 +148,7 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch 
     removed = [(n, op_name(b_nodes[n])) for n in b_nodes if n not in a_nodes]
     # a node the pass edited in place (new target or arguments) keeps its name: list it too, as its
     # effect may reach other nodes only through a mutation, which FX edges do not show
-    rewritten = [
-        (n, op_name(a_nodes[n])) for n in a_nodes if n in b_nodes and _edited(a_nodes[n], b_nodes[n], renamed)
-    ]
+    rewritten = [(n, op_name(a_nodes[n])) for n in a_nodes if n in b_nodes and _edited(a_nodes[n], b_nodes[n], renamed)]
     blame = NodeBlame(None, None, None, None, replaced_ops=removed, rewritten=rewritten)
     if a.error is not None:
         blame.note = f"after-graph raises: {a.error}"
@@ -136,14 +159,7 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch 
         other = old_for_new.get(n.name, n.name if n.name in b_nodes else None)
         if other is None or n.name not in a.values or other not in b.values:
             continue
-        bv, av = b.values[other], a.values[n.name]
-        if not isinstance(av, torch.Tensor | int | float | bool):
-            continue
-        dtype = bv.dtype if isinstance(bv, torch.Tensor) and bv.is_floating_point() else torch.float32
-        found = compare_values(
-            f"node {n.name}", bv, av, ref.get(other), tolerance_for(dtype, k, have_reference=bool(ref))
-        )
-        found = [m for m in found if m.kind != "value" or (m.max_abs_err > 0 and m.count > 0)]
+        found = _compare_node(n.name, b.values[other], a.values[n.name], ref.get(other), k, bool(ref))
         if found:
             blame.first_diverging, blame.counterpart, blame.op = n.name, other, op_name(n)
             blame.mismatch = found[0]
