@@ -4,7 +4,7 @@ import pytest
 
 from passes import CORRECT_PASSES, FAULTY_PASSES, GraphPass
 from validator import validate
-from validator.bench._case import op_base
+from validator.fx import op_base
 
 # Faults that fxtv must miss by design, with the reason (kept visible, not skipped silently).
 BELOW_TOLERANCE = {

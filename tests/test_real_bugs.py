@@ -81,3 +81,21 @@ def test_dynamic_shape_kernel_is_recompiled_at_its_symbolic_sizes() -> None:
     below = report.localization.below
     assert below is not None and below.probes and below.probes[0].diverged is True, below.summary()
     assert below.component != "unattributed", below.summary()
+
+
+NODE_NAMED = {
+    # the refuted index reads a graph input: the FX nodes named are those of the kernel reading it
+    "real__187027_flip_repeat_interleave": "rev",
+    # the first diverging value is an element of a multi-output node: the node, not its getitem
+    "real__198031_custom_op_clone_dropped": "auto_functionalized_v2",
+    # an in-place op writes the buffer its operand gathers from: the writer, not the gather
+    "real__198033_foreach_inplace_reads_self": "_foreach_mul_",
+}
+
+
+@pytest.mark.parametrize("spec", [s for s in REAL if s.name in NODE_NAMED], ids=lambda s: s.name)
+def test_guilty_node_is_named(spec) -> None:  # type: ignore[no-untyped-def]
+    rec = run_case(spec, baselines=False)["fxtv"]
+    _skip_if_fixed(rec)
+    assert rec["node_right"], rec
+    assert NODE_NAMED[spec.name] in rec["ops"], rec

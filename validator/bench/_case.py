@@ -8,16 +8,9 @@ from typing import Any
 
 import torch
 
+from ..fx import op_base
 from ._resolve import build_program, installed
 from ._spec import Spec, Truth
-
-
-def op_base(op: str | None) -> str:
-    """'aten.add.Tensor' / 'add' / 'prims.convert_element_type.default' -> the op's base name."""
-    if not op:
-        return ""
-    parts = op.split(".")
-    return parts[1] if len(parts) >= 2 and parts[0] in ("aten", "prims", "inductor", "quantized") else parts[0]
 
 
 def _ops_named(report: Any) -> set[str]:
@@ -66,8 +59,10 @@ def score_fxtv(spec: Spec, report: Any) -> dict[str, Any]:
     out["stage_right"] = g.step.stage == t.stage
     # naming a sub-step of the guilty step (one application of its pattern) is exact too
     inside = t.step in g.qualified_name.split(" > ")
-    out["step_right"] = out["stage_right"] and inside and (
-        t.component is None or (below is not None and below.component == t.component)
+    out["step_right"] = (
+        out["stage_right"]
+        and inside
+        and (t.component is None or (below is not None and below.component == t.component))
     )
     out["node_right"] = _node_right(t, set(out["ops"]), below.culprit if below else None)
     return out

@@ -8,7 +8,7 @@ Nothing here knows about passes, steps or verdicts; capture, numeric, symbolic, 
 passcheck build on it, and custom passes may too.
 """
 
-from ._meta import VAL_KEYS, fake_tensor, meta_value, op_name, output_node, output_nodes
+from ._meta import VAL_KEYS, fake_tensor, meta_value, op_base, op_name, output_node, output_nodes, target_base
 from ._run import (
     RNG_SEED,
     RunResult,
@@ -20,6 +20,7 @@ from ._run import (
     to_float64,
     widen_value,
     writes_nothing,
+    written_args,
 )
 from ._snapshot import SEMANTIC_META, fingerprint, snapshot
 from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake, leaves
@@ -41,6 +42,7 @@ __all__ = [
     "leaves",
     "meta_value",
     "mutates",
+    "op_base",
     "op_name",
     "output_args",
     "output_node",
@@ -48,7 +50,9 @@ __all__ = [
     "run_compiled",
     "run_graph",
     "snapshot",
+    "target_base",
     "to_float64",
     "widen_value",
     "writes_nothing",
+    "written_args",
 ]

@@ -45,6 +45,31 @@ def op_name(n: torch.fx.Node) -> str:
     return n.op
 
 
+# namespaces op names are printed with: 'aten.add.Tensor', 'prims.rev', 'higher_order.cond'
+_NAMESPACES = frozenset({"aten", "prims", "inductor", "quantized", "higher_order"})
+
+
+def op_base(op: str | None) -> str:
+    """A printed op's name without namespace or overload: 'aten.add.Tensor', 'add', 'prims.rev',
+    'mylib.reverse_into.default' -> 'add', 'add', 'rev', 'reverse_into'."""
+    if not op:
+        return ""
+    parts = op.removeprefix("torch.ops.").split(".")
+    named = len(parts) == 3 or (len(parts) == 2 and parts[0] in _NAMESPACES)
+    return parts[1] if named else parts[0]
+
+
+def target_base(target: Any) -> str:
+    """A node target's op, in place or not: aten.maximum.default, torch.maximum, operator.mul,
+    aten.add_.Tensor -> 'maximum', 'maximum', 'mul', 'add'."""
+    if isinstance(target, torch._ops.OpOverload):
+        return str(target._opname)
+    if isinstance(target, torch._ops.OpOverloadPacket):
+        return str(target._qualified_op_name.split("::")[-1])
+    name = str(getattr(target, "__name__", target)).split(".")[-1]
+    return name[:-1] if name.endswith("_") and not name.startswith("_") else name
+
+
 def output_node(gm: torch.fx.GraphModule) -> torch.fx.Node:
     return next(n for n in reversed(gm.graph.nodes) if n.op == "output")
 

@@ -197,6 +197,21 @@ def mutates(n: torch.fx.Node) -> bool:
     return bool(schema is not None and schema.is_mutable) or name.endswith("_")
 
 
+def written_args(n: torch.fx.Node) -> list[torch.fx.Node]:
+    """The argument nodes ``n`` writes into: its schema's written arguments, else (an in-place
+    name with no schema) its first argument."""
+    schema = getattr(n.target, "_schema", None)
+    if schema is None:
+        first = n.args[0] if mutates(n) and n.args else None
+        return [first] if isinstance(first, torch.fx.Node) else []
+    out: list[torch.fx.Node] = []
+    for i, a in enumerate(schema.arguments):
+        if a.alias_info is not None and a.alias_info.is_write:
+            v = n.args[i] if i < len(n.args) else n.kwargs.get(a.name)
+            torch.fx.node.map_arg(v, out.append)  # type: ignore[arg-type]
+    return out
+
+
 def _widen(a: Any) -> Any:
     if isinstance(a, torch.dtype):
         if a.is_floating_point and a != torch.float64:

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from .._specs import spec_file
+from ..fx import op_base
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,6 +86,4 @@ def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
 
 def _base(op: str) -> str:
     """'aten.add_.Tensor' / 'add_' / '_softmax' -> 'add' / 'softmax': what two spellings share."""
-    parts = op.split(".")
-    name = parts[1] if len(parts) >= 2 and parts[0] in ("aten", "prims", "higher_order") else parts[0]
-    return name.strip("_").removesuffix("_default")
+    return op_base(op).strip("_").removesuffix("_default")

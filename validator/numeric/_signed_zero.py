@@ -19,6 +19,7 @@ from typing import Any
 import torch
 import torch.fx
 
+from ..fx import target_base
 from ._movers import MOVERS
 
 # Base names (overload and namespace stripped) of the ops that define the sign of a zero result.
@@ -48,16 +49,6 @@ SIGN_DEFINING = frozenset(
 _TRANSPARENT = MOVERS | {"where", "getitem", "real", "imag", "view_as_real"}
 
 
-def base_name(target: Any) -> str:
-    """'aten.maximum.default' / torch.maximum / operator.mul -> 'maximum' / 'maximum' / 'mul'."""
-    if isinstance(target, torch._ops.OpOverload):
-        return str(target._opname)
-    if isinstance(target, torch._ops.OpOverloadPacket):
-        return str(target._qualified_op_name.split("::")[-1])
-    name = str(getattr(target, "__name__", target)).split(".")[-1]
-    return name[:-1] if name.endswith("_") and not name.startswith("_") else name
-
-
 def _sign_literal(v: Any) -> bool:
     """A literal whose sign bits matter: a complex constant, or a float zero / infinity."""
     if isinstance(v, complex):
@@ -66,7 +57,7 @@ def _sign_literal(v: Any) -> bool:
 
 
 def _node_defines(n: torch.fx.Node) -> bool:
-    if base_name(n.target) in SIGN_DEFINING:
+    if target_base(n.target) in SIGN_DEFINING:
         return True
     found: list[bool] = []
     torch.fx.node.map_aggregate((n.args, dict(n.kwargs)), lambda a: found.append(_sign_literal(a)))
@@ -76,7 +67,7 @@ def _node_defines(n: torch.fx.Node) -> bool:
 def call_defines_sign(func: Any, args: Any, kwargs: Any, inputs_defined: list[bool]) -> bool:
     """The eager-run twin of ``defines_sign``: whether one dispatched call gave its result's zeros
     a defined sign (a sign-defining op, a signed literal, or a mover of values that all had one)."""
-    name = base_name(func)
+    name = target_base(func)
     if name in SIGN_DEFINING:
         return True
     found: list[bool] = []
@@ -108,7 +99,7 @@ def defines_sign(value: Any) -> bool:
         memo[n] = False  # a cycle cannot occur in a graph; this only bounds the recursion
         if _node_defines(n):
             memo[n] = True
-        elif base_name(n.target) in _TRANSPARENT:
+        elif target_base(n.target) in _TRANSPARENT:
             moved = [a for a in n.all_input_nodes if _carries_values(a)]
             memo[n] = bool(moved) and all(walk(a) for a in moved)
         return memo[n]
@@ -118,7 +109,7 @@ def defines_sign(value: Any) -> bool:
 
 def ops_define_sign(ops: Iterable[Any]) -> bool:
     """Whether any of ``ops`` (overloads a program dispatched) defines the sign of a zero."""
-    return any(base_name(op) in SIGN_DEFINING for op in ops)
+    return any(target_base(op) in SIGN_DEFINING for op in ops)
 
 
 SIGNED_ZERO = "signed-zero"  # the mismatch kind (and divergence class) of a flipped zero
@@ -141,6 +132,6 @@ def zero_sign_defined(gm: torch.fx.GraphModule, where: str) -> bool:
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         if i >= len(placeholders):
             return False
-        writers = [u for u in placeholders[i].users if base_name(u.target) == "copy" and u.args[0] is placeholders[i]]
+        writers = [u for u in placeholders[i].users if target_base(u.target) == "copy" and u.args[0] is placeholders[i]]
         return any(defines_sign(w.args[1]) for w in writers if len(w.args) > 1)
     return False

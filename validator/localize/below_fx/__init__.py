@@ -29,8 +29,8 @@ import torch
 
 from ... import _compat
 from ...capture import Merge, Schedule, Step, Trace
+from ...fx import target_base, written_args
 from ...numeric import Checker
-from ...numeric._signed_zero import base_name
 from ...symbolic import FUSION as FUSION_PROOF
 from ...symbolic import Obligation
 from ._buffers import BufferComparison, compare_buffers
@@ -215,10 +215,22 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
             f"{guilty[0]} fix the result; the view's storage, not its values, is what as_strided reads)"
         )
         return True
+    hazard = _writer_over_read(by_name[guilty[0]]) if len(guilty) == 1 else None
+    if hazard is not None and fixes([hazard[0].name]):
+        # an in-place op writes a buffer its operand reads at other positions: an eager kernel
+        # for the operand only materializes the read before the write, as the writer's must
+        writer, buffer = hazard
+        blame.component = LOWERING
+        blame.fx_nodes = [writer.name]
+        blame.culprit = (
+            f"lowering of {writer.name} = {writer.target}, which writes {buffer.name} while its operand "
+            f"{guilty[0]} reads it (eager kernels for either fix the result: the read must happen before the write)"
+        )
+        return True
     blame.fx_nodes = guilty
     ops = {by_name[n].target for n in guilty}
     direct = _compat.pointwise_ops_name(next(iter(ops))) if len(ops) == 1 else None
-    if direct is not None and direct == base_name(by_name[guilty[0]].target):
+    if direct is not None and direct == target_base(by_name[guilty[0]].target):
         # the lowering is ops.<name> itself, so the IR is right: the code printed for it is not
         blame.component = CODEGEN
         blame.culprit = (
@@ -240,13 +252,40 @@ def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
         if u in seen or u.op != "call_function" or not isinstance(u.target, torch._ops.OpOverload):
             continue
         seen.add(u)
-        if base_name(u.target) in ("as_strided", "as_strided_"):
+        if target_base(u.target) in ("as_strided", "as_strided_"):
             if through_view:
                 return u
             continue
         if u.target.is_view:
             stack += [(w, True) for w in u.users]
     return None
+
+
+def _writer_over_read(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] | None:
+    """An in-place op downstream of ``n`` that writes a buffer ``n`` reads, and that buffer."""
+    read = _upstream(n)
+    seen, stack = set(), list(n.users)
+    while stack:
+        u = stack.pop()
+        if u in seen or u.op != "call_function":
+            continue
+        seen.add(u)
+        written = [w for w in written_args(u) if w in read]
+        if written:
+            return u, written[0]
+        stack += list(u.users)
+    return None
+
+
+def _upstream(n: torch.fx.Node) -> set[torch.fx.Node]:
+    out: set[torch.fx.Node] = set()
+    stack = list(n.all_input_nodes)
+    while stack:
+        m = stack.pop()
+        if m not in out:
+            out.add(m)
+            stack += m.all_input_nodes
+    return out
 
 
 def _one_op(
@@ -256,7 +295,7 @@ def _one_op(
     is used more than once; [] when no such op is found (then the nodes are halved)."""
     groups: dict[str, list[str]] = {}
     for n in nodes:
-        groups.setdefault(base_name(by_name[n].target), []).append(n)
+        groups.setdefault(target_base(by_name[n].target), []).append(n)
     for ns in groups.values():
         if len(ns) > 1 and len(ns) < len(nodes) and fixes(ns):
             return ns
