@@ -18,7 +18,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64, widen_value, writes_nothing
+from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compiled, run_graph, to_float64, widen_value
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_inputs, trials
 from ._magnitude import output_magnitudes
@@ -89,6 +89,8 @@ class Checker:
         last lineage asked for is kept, since steps of one lineage come one after the other."""
         if self._trial_label != label:
             self._trial_label, self._trial_inputs = label, {}
+            # the runs kept for other lineages hold their trial inputs (parameters, scaled): let go
+            self._last_run = {k: v for k, v in self._last_run.items() if k[0] == label}
         if trial.name not in self._trial_inputs:
             base = self.base_inputs(label)
             self._trial_inputs[trial.name] = None if base is None else trial_inputs(base[0], trial, base[1])
@@ -164,6 +166,7 @@ class Checker:
             lambda t: self.inputs(label, t),
             soft_special=self.options.special_values_at_lowering != "fail",
             only_mutated_inputs=True,
+            lineage=label,  # the FX graph's run and float64 oracle are the lineage's, if it has them
             trials=self.chosen(trial_names),
         )
 
@@ -229,8 +232,9 @@ class Checker:
                     r = run_graph(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
                     if key is not None and project is None and r.error is None:
                         # inputs a graph cannot write need no reference state: drop their float64 copies
-                        kept = r if not writes_nothing(ref_gm) else RunResult(r.outputs, [])
-                        self._oracle[key] = kept
+                        written = possibly_written_inputs(ref_gm)
+                        kept = [v if i in written else None for i, v in enumerate(r.inputs_after)]
+                        self._oracle[key] = RunResult(r.outputs, kept)
                 if r.error is not None:
                     note, r = f"before-graph (float64 run failed: {r.error[:80]})", None
             tr = TrialResult(trial.name, trial.special, note, inputs=inp)
@@ -261,8 +265,9 @@ class Checker:
                 result.verdict = DIVERGED
                 if self.options.stop_at_first_divergence:
                     break
-        if result.verdict == DIVERGED and lineage is not None:
-            # the lineage's graph is now wrong: later steps get a float64 run of their own
+        if result.verdict == DIVERGED and lineage is not None and isinstance(after, torch.fx.GraphModule):
+            # the lineage's graph is now wrong: later steps get a float64 run of their own (compiled
+            # code that diverges changes no graph: the next recompile is held to the same oracle)
             self._oracle = {k: v for k, v in self._oracle.items() if k[0] != lineage}
         dtypes = {x.dtype for x in _tensors(result.trials[0].inputs if result.trials else [])}
         fdt = [d for d in dtypes if d.is_floating_point]

@@ -59,11 +59,11 @@ def _special_values(dtype: torch.dtype) -> list[float]:
 def trial_value(v: Any, trial: Trial, position: int, *, is_param: bool = False) -> Any:
     if not isinstance(v, torch.Tensor) or trial.name == REAL or not v.is_floating_point() or v.numel() == 0:
         return v
+    if trial.special and is_param:
+        return v  # parameters keep their values; runs clone what a graph writes
     out = clone_tensor(v)
     g = _gen(trial, position)
     if trial.special:
-        if is_param:
-            return out
         flat = out.view(-1) if out.is_contiguous() else None
         if flat is None:
             return out
