@@ -67,3 +67,17 @@ def test_compile_result_unchanged_by_capture() -> None:
     with capture():
         got = torch.compile(f)(x)
     torch.testing.assert_close(got, f(x))
+
+
+def test_parameters_a_graph_cannot_write_are_kept_not_cloned() -> None:
+    # a large model's weights are not copied per graph; a buffer the graph writes is
+    model = torch.nn.BatchNorm1d(4).train()
+    torch._dynamo.reset()
+    with capture() as trace:
+        torch.compile(model, backend="inductor")(torch.randn(8, 4))
+    torch._dynamo.reset()
+    kept = [rec.runtime_inputs for rec in trace.graphs.values() if rec.runtime_inputs]
+    assert kept
+    for inputs in kept:
+        assert any(v is model.weight for v in inputs), [type(v) for v in inputs]
+        assert not any(v is model.running_mean for v in inputs)  # written: cloned

@@ -158,3 +158,38 @@ def test_a_value_written_after_its_magnitude_was_taken_has_none() -> None:
     assert output_magnitudes(torch.fx.GraphModule(torch.nn.Module(), g), [torch.randn(4, 3, dtype=torch.float64)]) == [
         None
     ]
+
+
+def test_inputs_a_graph_may_write_are_found_through_views_and_torch_ir() -> None:
+    import operator
+
+    import torch.fx
+
+    from validator.fx import possibly_written_inputs, run_graph
+
+    def aten_fn(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        torch.ops.aten.add_.Tensor(torch.ops.aten.view.default(x, [-1]), 1.0)  # writes x through a view
+        return torch.ops.aten.mm.default(w, y)
+
+    def torch_ir(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        operator.setitem(y, 0, 0.0)
+        return torch.nn.functional.linear(x, w).relu()
+
+    def opaque(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return _scale_in_place(w) + x  # a Python function may do anything to w
+
+    assert possibly_written_inputs(torch.fx.symbolic_trace(aten_fn)) == {1}
+    assert possibly_written_inputs(torch.fx.symbolic_trace(torch_ir)) == {2}
+    assert possibly_written_inputs(torch.fx.symbolic_trace(opaque)) == {0}
+
+    # a run shares what the graph cannot write and clones what it may
+    w, x, y = torch.randn(2, 2), torch.randn(2, 2), torch.randn(2, 2)
+    x0 = x.clone()
+    res = run_graph(torch.fx.symbolic_trace(aten_fn), [w, x, y])
+    assert res.inputs_after[0] is w and res.inputs_after[1] is not x
+    assert torch.equal(x, x0) and torch.equal(res.inputs_after[1], x0 + 1)
+
+
+@torch.fx.wrap
+def _scale_in_place(t: torch.Tensor) -> torch.Tensor:
+    return t.mul_(2.0)

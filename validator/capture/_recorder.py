@@ -23,7 +23,7 @@ import torch
 import torch.fx
 
 from .. import _compat
-from ..fx import clone_inputs, fingerprint, is_fake, snapshot
+from ..fx import clone_inputs, clone_value, fingerprint, is_fake, possibly_written_inputs, snapshot
 from ..kinds import StepKind
 from ._stubs import LoweringStub
 from ._trace import (
@@ -270,7 +270,7 @@ class Recorder:
             lin = self._new_lineage("pre_grad", gm)
             rec = self.trace.graphs[lin.label]
             if not any(is_fake(x) for x in example_inputs):
-                rec.runtime_inputs = clone_inputs(example_inputs)
+                rec.runtime_inputs = _kept_inputs(example_inputs, gm)
                 rec.param_mask = _param_mask(example_inputs)
             self._stage.append(lin)
             state["lin"] = lin
@@ -418,13 +418,25 @@ class Recorder:
         def capture_inputs(args: list[Any]) -> Any:
             if self.active and rec.runtime_inputs is None:
                 try:
-                    rec.runtime_inputs = clone_inputs(args)
+                    rec.runtime_inputs = _kept_inputs(args, lin.version)
                     rec.param_mask = _param_mask(args)
                 except Exception as e:  # keep the user's call intact
                     self.trace.tool_errors.append(f"runtime input capture: {e}")
             return compiled(args)
 
         setattr(output_code, attr, capture_inputs)
+
+
+def _kept_inputs(values: Any, gm: torch.fx.GraphModule | None) -> list[Any]:
+    """The real inputs of a graph's first run, as the checks will see them: clones, except the
+    parameters the graph cannot write, which do not change while fxtv runs (cloning a large
+    model's every weight would double its memory)."""
+    if gm is None:
+        return clone_inputs(values)
+    written = possibly_written_inputs(gm)
+    return [
+        v if isinstance(v, torch.nn.Parameter) and i not in written else clone_value(v) for i, v in enumerate(values)
+    ]
 
 
 def _param_mask(values: Any) -> list[bool]:

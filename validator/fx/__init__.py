@@ -15,11 +15,11 @@ from ._run import (
     has_random_ops,
     mutates,
     output_args,
+    possibly_written_inputs,
     run_compiled,
     run_graph,
     to_float64,
     widen_value,
-    writes_nothing,
     written_args,
 )
 from ._snapshot import SEMANTIC_META, fingerprint, snapshot
@@ -45,6 +45,7 @@ __all__ = [
     "op_base",
     "op_name",
     "output_args",
+    "possibly_written_inputs",
     "output_node",
     "output_nodes",
     "run_compiled",
@@ -53,6 +54,5 @@ __all__ = [
     "target_base",
     "to_float64",
     "widen_value",
-    "writes_nothing",
     "written_args",
 ]

@@ -101,20 +101,55 @@ def _returns_nothing(target: Any) -> bool:
     return isinstance(target, torch._ops.OpOverload) and not target._schema.returns
 
 
-def writes_nothing(gm: torch.fx.GraphModule) -> bool:
-    """Whether running ``gm`` cannot write into its inputs: every call is an ATen overload whose
-    schema mutates no argument (or a ``getitem``). Anything else (methods, modules, higher-order
-    ops, Python functions) counts as a possible write."""
-    for n in gm.graph.nodes:
-        if n.op in ("placeholder", "output", "get_attr"):
+_INPLACE_OPERATORS = frozenset(
+    "iadd iand iconcat ifloordiv ilshift imatmul imod imul ior ipow irshift isub itruediv ixor setitem delitem".split()
+)
+
+
+# modules whose functions write into an argument only by torch's in-place naming or ``out=``
+_KNOWN_MODULES = frozenset({"torch", "operator", "_operator", "builtins", "math"})
+
+
+def _may_write(n: torch.fx.Node) -> bool:
+    """Whether a node may write into one of its arguments, in any graph (ATen or torch IR)."""
+    if n.op == "call_module":
+        return True
+    if n.op not in ("call_function", "call_method"):
+        return False
+    if "out" in n.kwargs or n.kwargs.get("inplace") is True:
+        return True
+    if isinstance(n.target, torch._ops.OpOverload):
+        return mutates(n)
+    if isinstance(n.target, torch._ops.HigherOrderOperator):
+        return True  # its subgraphs or kernels may write (triton_kernel_wrapper_mutation, with_effects)
+    module = str(getattr(n.target, "__module__", None) or "")
+    if n.op == "call_function" and module.split(".")[0] not in _KNOWN_MODULES:
+        return True  # a user's or a library's Python function: anything may happen
+    name = str(getattr(n.target, "__name__", n.target))
+    if name.startswith("__") and name.endswith("__"):  # x.__iadd__(y), x.__setitem__(i, v)
+        return name.startswith("__i") or name == "__setitem__"
+    if module in ("operator", "_operator"):  # operator.iadd, operator.setitem
+        return name in _INPLACE_OPERATORS
+    return name.endswith("_")  # torch's in-place naming: add_, copy_, index_put_
+
+
+def possibly_written_inputs(gm: torch.fx.GraphModule) -> set[int]:
+    """Positions of the placeholders a run of ``gm`` may write into: every placeholder upstream of
+    an argument of a node that may write (an over-approximation: a write through any view of an
+    input, or of anything computed from it, counts)."""
+    placeholders = {n: i for i, n in enumerate(n for n in gm.graph.nodes if n.op == "placeholder")}
+    out: set[int] = set()
+    seen: set[torch.fx.Node] = set()
+    stack = [a for n in gm.graph.nodes if _may_write(n) for a in n.all_input_nodes]
+    while stack:
+        m = stack.pop()
+        if m in seen:
             continue
-        if n.op != "call_function":
-            return False
-        if n.target is operator.getitem:
-            continue
-        if not isinstance(n.target, torch._ops.OpOverload) or mutates(n):
-            return False
-    return True
+        seen.add(m)
+        if m in placeholders:
+            out.add(placeholders[m])
+        stack += m.all_input_nodes
+    return out
 
 
 def run_graph(
@@ -128,13 +163,11 @@ def run_graph(
     """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised. ``observe`` sees
     every node's value as it is computed.
 
-    A graph that writes nothing (``writes_nothing``) runs on the inputs themselves: cloning
+    Inputs the graph cannot write (``possibly_written_inputs``) are passed as they are: cloning
     every parameter of a large model per run would cost more than the run.
     """
-    if writes_nothing(gm):
-        args = [v if isinstance(v, torch.Tensor) else clone_value(v) for v in inputs]
-    else:
-        args = clone_inputs(inputs)
+    written = possibly_written_inputs(gm)
+    args = [v if isinstance(v, torch.Tensor) and i not in written else clone_value(v) for i, v in enumerate(inputs)]
     interp = _Interpreter(gm, stubs or {}, record, observe)
     torch.manual_seed(RNG_SEED)
     try:
