@@ -171,15 +171,17 @@ def test_inputs_a_graph_may_write_are_found_through_views_and_torch_ir() -> None
         torch.ops.aten.add_.Tensor(torch.ops.aten.view.default(x, [-1]), 1.0)  # writes x through a view
         return torch.ops.aten.mm.default(w, y)
 
-    def torch_ir(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        operator.setitem(y, 0, 0.0)
-        return torch.nn.functional.linear(x, w).relu()
+    g = torch.fx.Graph()  # a torch-IR graph as Dynamo writes it: y[0] = 0.0 through operator.setitem
+    w_, x_, y_ = (g.placeholder(n) for n in "wxy")
+    g.call_function(operator.setitem, (y_, 0, 0.0))
+    g.output(g.call_method("relu", (g.call_function(torch.nn.functional.linear, (x_, w_)),)))
+    torch_ir = torch.fx.GraphModule(torch.nn.Module(), g)
 
     def opaque(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return _scale_in_place(w) + x  # a Python function may do anything to w
 
     assert possibly_written_inputs(torch.fx.symbolic_trace(aten_fn)) == {1}
-    assert possibly_written_inputs(torch.fx.symbolic_trace(torch_ir)) == {2}
+    assert possibly_written_inputs(torch_ir) == {2}
     assert possibly_written_inputs(torch.fx.symbolic_trace(opaque)) == {0}
 
     # a run shares what the graph cannot write and clones what it may
@@ -193,3 +195,23 @@ def test_inputs_a_graph_may_write_are_found_through_views_and_torch_ir() -> None
 @torch.fx.wrap
 def _scale_in_place(t: torch.Tensor) -> torch.Tensor:
     return t.mul_(2.0)
+
+
+def test_trials_share_scaled_weights_and_never_plant_special_values_in_them() -> None:
+    from validator.capture import Trace
+    from validator.numeric import Checker
+    from validator.numeric._inputs import trials
+
+    w = torch.nn.Parameter(torch.randn(300, 300))  # past the tiling period
+    copy = w.detach().clone()  # a parameter the capture had to clone
+    x = torch.randn(4, 300)
+    checker = Checker(Trace())
+    random, special = trials(1, True)[1:]
+    first = checker._of_trial([x, w, copy], [False, True, True], random)
+    second = checker._of_trial([w, x], [True, False], random)  # another graph, other positions
+    assert second[0] is first[1]  # one scaled copy of a weight for every graph that takes it
+    ratio = first[1] / w.detach()
+    assert float(ratio.min()) >= 0.5 - 1e-6 and float(ratio.max()) <= 1.5 + 1e-6 and float(ratio.std()) > 0.2
+    planted = checker._of_trial([x, w, copy], [False, True, True], special)
+    assert planted[1] is w and planted[2] is copy  # parameters keep their values
+    assert bool(torch.isnan(planted[0]).any())

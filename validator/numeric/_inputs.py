@@ -2,14 +2,15 @@
 
 Trial 0 uses the real inputs seen at run time. Random trials scale every floating input
 elementwise by U(0.5, 1.5) (keeps signs, zeros and magnitudes, so BatchNorm variances stay
-positive and masks stay masks). The special-values trial plants NaN, +-Inf, -0.0, a denormal
-and large magnitudes into non-parameter floating inputs. Values depend only on
-(trial, input position, real value), so two graphs fed "the same" input get the same numbers.
+positive and masks stay masks); past 65,537 elements the factors repeat with that period. The
+special-values trial plants NaN, +-Inf, -0.0, a denormal and large magnitudes into non-parameter
+floating inputs. Values depend only on (trial, input position, real value); the checker gives a
+parameter the values of the first position it was seen at, so every graph that takes the same
+weights gets the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ import torch
 from ..fx import clone_tensor
 
 REAL = "real inputs"
+# factors drawn per random trial and input; a larger input repeats them with this period, a prime,
+# so that the pattern lines up with no dimension
+_PERIOD = 65_537
 SPECIAL = "special values"
 
 
@@ -72,14 +76,16 @@ def trial_value(v: Any, trial: Trial, position: int, *, is_param: bool = False) 
         for i, val in zip(idx.tolist(), vals, strict=False):
             flat[i] = val
         return out
-    scale = torch.rand(out.shape, generator=g, dtype=torch.float64).add_(0.5)
-    out.copy_(out.double() * scale)  # copy_ keeps the real input's strides
+    n = out.numel()
+    if n <= _PERIOD:
+        scale = torch.rand(out.shape, generator=g, dtype=torch.float64).add_(0.5)
+        out.copy_(out.double() * scale)  # copy_ keeps the real input's strides
+        return out
+    # a large weight: one period of factors, tiled, in its own dtype (drawing and widening every
+    # element costs seconds per trial on a language model's embedding)
+    period = torch.rand(_PERIOD, generator=g, dtype=torch.float64).add_(0.5).to(out.dtype)
+    out.mul_(period.repeat(-(-n // _PERIOD))[:n].view(out.shape))
     return out
-
-
-def trial_inputs(base: Sequence[Any], trial: Trial, param_mask: Sequence[bool] | None = None) -> list[Any]:
-    mask = list(param_mask or [])
-    return [trial_value(v, trial, i, is_param=i < len(mask) and mask[i]) for i, v in enumerate(base)]
 
 
 def tangent_like(val: Any, position: int) -> Any:
