@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ..kinds import Verdict
 from ..localize.below_fx import BelowFxBlame
-from ..numeric import DIVERGED, UNCHANGED, Mismatch
+from ..numeric import DIVERGED, UNCHANGED, Mismatch, TrialResult
 from ._model import VERDICT_STYLE, Report, node_summary
 from ._text import fidelity_line, probe_outcome, tool_errors
 
@@ -50,7 +50,7 @@ def render(report: Report, console: Console | None = None, *, all_steps: bool = 
             ran = [t for t in c.trials if t.skipped is None]
             detail = f"{len(ran)} trials, ref {ran[0].reference if ran else '-'}"
             if len(ran) < len(c.trials):
-                detail += f" ({len(c.trials) - len(ran)} skipped: values outside the program's domain)"
+                detail += f" ({len(c.trials) - len(ran)} skipped: {_why_skipped(c.trials)})"
         if c.warnings:
             detail += f"  [yellow]({len(c.warnings)} warning(s))[/yellow]"
         indent = "  " * len(report.trace.ancestry(s))
@@ -116,6 +116,13 @@ def _render_fidelity(report: Report, con: Console) -> None:
     con.print(Text(fidelity_line(fid), style="dim"))
     for n in fid.notes:
         con.print(Text(f"  {n}", style="dim"))
+
+
+def _why_skipped(trials: list[TrialResult]) -> str:
+    """'same inputs as real inputs' / 'values outside the program's domain', as the trials say."""
+    why = {t.skipped for t in trials if t.skipped is not None}
+    domain = {w for w in why if w.startswith("before-graph raises")}
+    return "; ".join(sorted(why - domain) + (["values outside the program's domain"] if domain else []))
 
 
 def _mismatch_line(m: Mismatch) -> str:
