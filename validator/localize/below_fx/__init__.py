@@ -204,28 +204,11 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     guilty = culprit(nodes, fixes)
     if len(guilty) > 1:  # no half alone fixes it: one op used in several places, or interacting nodes
         guilty = _one_op(guilty, by_name, fixes) or guilty
-    strided = _strided_view_of(by_name[guilty[0]]) if len(guilty) == 1 else None
-    if strided is not None:
-        # as_strided reads the storage under its input: over a view of this node's buffer the two
-        # differ, and an eager kernel for the producer only changes which buffer it reads
-        blame.component = LOWERING
-        blame.fx_nodes = [strided.name]
-        blame.culprit = (
-            f"lowering of {strided.name} = {strided.target} over a view of {guilty[0]}'s buffer (eager kernels for "
-            f"{guilty[0]} fix the result; the view's storage, not its values, is what as_strided reads)"
-        )
-        return True
-    hazard = _writer_over_read(by_name[guilty[0]]) if len(guilty) == 1 else None
-    if hazard is not None and fixes([hazard[0].name]):
-        # an in-place op writes a buffer its operand reads at other positions: an eager kernel
-        # for the operand only materializes the read before the write, as the writer's must
-        writer, buffer = hazard
-        blame.component = LOWERING
-        blame.fx_nodes = [writer.name]
-        blame.culprit = (
-            f"lowering of {writer.name} = {writer.target}, which writes {buffer.name} while its operand "
-            f"{guilty[0]} reads it (eager kernels for either fix the result: the read must happen before the write)"
-        )
+    moved = _charged_on(by_name[guilty[0]], fixes) if len(guilty) == 1 else None
+    if moved is not None:
+        node, why = moved
+        blame.component, blame.fx_nodes = LOWERING, [node.name]
+        blame.culprit = f"lowering of {node.name} = {node.target}{why}"
         return True
     blame.fx_nodes = guilty
     ops = {by_name[n].target for n in guilty}
@@ -241,6 +224,29 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     blame.component = LOWERING
     blame.culprit = " + ".join(f"lowering of {n} = {by_name[n].target}" for n in guilty)
     return True
+
+
+def _charged_on(n: torch.fx.Node, fixes: Callable[[Sequence[str]], bool]) -> tuple[torch.fx.Node, str] | None:
+    """The neighbour to blame when an eager kernel for ``n`` fixes the result only for what it does
+    to that neighbour's input, with why (docs/below-fx.md); None when ``n``'s lowering is to blame."""
+    strided = _strided_view_of(n)
+    if strided is not None:
+        # as_strided reads the storage under its input: over a view of n's buffer the two differ,
+        # and an eager kernel for n only changes which buffer it reads
+        return strided, (
+            f" over a view of {n.name}'s buffer (eager kernels for {n.name} fix the result; the view's storage, "
+            "not its values, is what as_strided reads)"
+        )
+    hazard = _writer_over_read(n)
+    if hazard is not None and fixes([hazard[0].name]):
+        # an in-place op writes a buffer n reads at other positions: an eager kernel for n only
+        # materializes the read before the write, as the writer's lowering must
+        writer, buffer = hazard
+        return writer, (
+            f", which writes {buffer.name} while its operand {n.name} reads it (eager kernels for either fix the "
+            "result: the read must happen before the write)"
+        )
+    return None
 
 
 def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
