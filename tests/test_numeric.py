@@ -174,14 +174,19 @@ def test_inputs_a_graph_may_write_are_found_through_views_and_torch_ir() -> None
     g = torch.fx.Graph()  # a torch-IR graph as Dynamo writes it: y[0] = 0.0 through operator.setitem
     w_, x_, y_ = (g.placeholder(n) for n in "wxy")
     g.call_function(operator.setitem, (y_, 0, 0.0))
-    g.output(g.call_method("relu", (g.call_function(torch.nn.functional.linear, (x_, w_)),)))
+    g.output(g.call_method("relu", (g.call_method("matmul", (x_, w_)),)))
     torch_ir = torch.fx.GraphModule(torch.nn.Module(), g)
+
+    def stats(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        # a torch function that writes without an in-place name: the running statistics
+        return torch.nn.functional.batch_norm(x, mean, var, training=True)
 
     def opaque(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return _scale_in_place(w) + x  # a Python function may do anything to w
 
     assert possibly_written_inputs(torch.fx.symbolic_trace(aten_fn)) == {1}
     assert possibly_written_inputs(torch_ir) == {2}
+    assert possibly_written_inputs(torch.fx.symbolic_trace(stats)) == {0, 1, 2}
     assert possibly_written_inputs(torch.fx.symbolic_trace(opaque)) == {0}
 
     # a run shares what the graph cannot write and clones what it may
@@ -190,6 +195,35 @@ def test_inputs_a_graph_may_write_are_found_through_views_and_torch_ir() -> None
     res = run_graph(torch.fx.symbolic_trace(aten_fn), [w, x, y])
     assert res.inputs_after[0] is w and res.inputs_after[1] is not x
     assert torch.equal(x, x0) and torch.equal(res.inputs_after[1], x0 + 1)
+
+
+def test_a_higher_order_op_writes_what_its_subgraph_writes() -> None:
+    # inductor's control_deps(deps, subgraph, *operands) only orders a call: it writes what the
+    # subgraph does, so weights it reads are not copied for every run
+    import torch.fx
+
+    from validator.fx import possibly_written_inputs
+
+    hop = torch._ops.HigherOrderOperator  # any higher-order op: an instance made for the test
+
+    class Ordered(hop):  # type: ignore[misc,valid-type]
+        def __init__(self) -> None:
+            super().__init__("ordered_call_for_test")
+
+        def __call__(self, deps: object, subgraph: torch.fx.GraphModule, *operands: torch.Tensor) -> torch.Tensor:
+            return subgraph(*operands)  # type: ignore[no-any-return]
+
+    def body(reads: torch.Tensor, writes: torch.Tensor) -> torch.Tensor:
+        torch.ops.aten.add_.Tensor(writes, 1.0)
+        return torch.ops.aten.mul.Tensor(reads, 2.0)
+
+    g = torch.fx.Graph()
+    w, x = g.placeholder("w"), g.placeholder("x")
+    sub = g.get_attr("body")
+    g.output(g.call_function(Ordered(), ((), sub, w, x)))
+    root = torch.nn.Module()
+    root.body = torch.fx.symbolic_trace(body)
+    assert possibly_written_inputs(torch.fx.GraphModule(root, g)) == {1}
 
 
 @torch.fx.wrap

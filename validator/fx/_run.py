@@ -55,14 +55,24 @@ Observer = Callable[[torch.fx.Node, Any], None]
 
 class _Interpreter(torch.fx.Interpreter):
     def __init__(
-        self, gm: torch.fx.GraphModule, stubs: Mapping[int, Any], record: bool, observe: Observer | None = None
+        self,
+        gm: torch.fx.GraphModule,
+        stubs: Mapping[int, Any],
+        record: bool,
+        observe: Observer | None = None,
+        widen: bool = False,
     ) -> None:
         super().__init__(gm, garbage_collect_values=not record)
         self.stubs = stubs
         self.record = record
         self.observe = observe
+        self.widen = widen
         self.values: dict[str, Any] = {}
         self.final: dict[str, Any] = {}
+
+    def placeholder(self, target: Any, args: Any, kwargs: Any) -> Any:
+        value = super().placeholder(target, args, kwargs)
+        return widen_value(value) if self.widen else value
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
         stub = self.stubs.get(id(target))
@@ -106,12 +116,13 @@ _INPLACE_OPERATORS = frozenset(
 )
 
 
-# modules whose functions write into an argument only by torch's in-place naming or ``out=``
-_KNOWN_MODULES = frozenset({"torch", "operator", "_operator", "builtins", "math"})
+# modules of Python functions that write into no argument (but for the in-place operators)
+_PURE_MODULES = frozenset({"operator", "_operator", "builtins", "math"})
 
 
 def _may_write(n: torch.fx.Node) -> bool:
-    """Whether a node may write into one of its arguments, in any graph (ATen or torch IR)."""
+    """Whether a node may write into one of its arguments, in any graph (ATen or torch IR): an
+    ATen op by its schema, a tensor method by its name, other Python functions always."""
     if n.op == "call_module":
         return True
     if n.op not in ("call_function", "call_method"):
@@ -121,16 +132,44 @@ def _may_write(n: torch.fx.Node) -> bool:
     if isinstance(n.target, torch._ops.OpOverload):
         return mutates(n)
     if isinstance(n.target, torch._ops.HigherOrderOperator):
-        return True  # its subgraphs or kernels may write (triton_kernel_wrapper_mutation, with_effects)
-    module = str(getattr(n.target, "__module__", None) or "")
-    if n.op == "call_function" and module.split(".")[0] not in _KNOWN_MODULES:
-        return True  # a user's or a library's Python function: anything may happen
+        return True  # a kernel or an op it wraps may write (triton_kernel_wrapper_mutation, with_effects)
     name = str(getattr(n.target, "__name__", n.target))
-    if name.startswith("__") and name.endswith("__"):  # x.__iadd__(y), x.__setitem__(i, v)
-        return name.startswith("__i") or name == "__setitem__"
-    if module in ("operator", "_operator"):  # operator.iadd, operator.setitem
+    if n.op == "call_method":  # tensor methods follow torch's in-place naming: add_, copy_, index_put_
+        return name.endswith("_") or name in ("__setitem__", "__delitem__") or name.startswith("__i")
+    module = str(getattr(n.target, "__module__", None) or "")
+    if module in _PURE_MODULES:  # arithmetic, getitem, getattr: only operator.iadd and kin write
         return name in _INPLACE_OPERATORS
-    return name.endswith("_")  # torch's in-place naming: add_, copy_, index_put_
+    # torch's Python functions write without saying so (F.batch_norm updates its running stats
+    # in training, F.embedding renormalizes with max_norm), and so may a user's
+    return True
+
+
+def _written_operands(gm: torch.fx.GraphModule, n: torch.fx.Node) -> list[torch.fx.Node]:
+    """The nodes ``n`` may write into: all its inputs if it may write at all, except for a
+    higher-order op that calls subgraphs (control_deps, cond, invoke_subgraph, while_loop), which
+    writes what its subgraphs write. Their placeholders take, in order, the op's node operands
+    after its last subgraph."""
+    if not _may_write(n):
+        return []
+    if not isinstance(n.target, torch._ops.HigherOrderOperator) or n.kwargs:
+        return n.all_input_nodes
+    subs = [
+        (i, getattr(gm, str(a.target)))
+        for i, a in enumerate(n.args)
+        if isinstance(a, torch.fx.Node)
+        and a.op == "get_attr"
+        and isinstance(getattr(gm, str(a.target), None), torch.fx.GraphModule)
+    ]
+    if not subs:
+        return n.all_input_nodes
+    operands: list[torch.fx.Node] = []
+    torch.fx.node.map_arg(n.args[subs[-1][0] + 1 :], operands.append)
+    written: set[torch.fx.Node] = set()
+    for _, sub in subs:
+        if sum(1 for m in sub.graph.nodes if m.op == "placeholder") != len(operands):
+            return n.all_input_nodes  # another calling convention: anything may be written
+        written |= {operands[j] for j in possibly_written_inputs(sub)}
+    return list(written)
 
 
 def possibly_written_inputs(gm: torch.fx.GraphModule) -> set[int]:
@@ -140,7 +179,7 @@ def possibly_written_inputs(gm: torch.fx.GraphModule) -> set[int]:
     placeholders = {n: i for i, n in enumerate(n for n in gm.graph.nodes if n.op == "placeholder")}
     out: set[int] = set()
     seen: set[torch.fx.Node] = set()
-    stack = [a for n in gm.graph.nodes if _may_write(n) for a in n.all_input_nodes]
+    stack = [a for n in gm.graph.nodes for a in _written_operands(gm, n)]
     while stack:
         m = stack.pop()
         if m in seen:
@@ -159,16 +198,23 @@ def run_graph(
     stubs: Mapping[int, Any] | None = None,
     record: bool = False,
     observe: Observer | None = None,
+    widen: bool = False,
 ) -> RunResult:
     """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised. ``observe`` sees
     every node's value as it is computed.
 
     Inputs the graph cannot write (``possibly_written_inputs``) are passed as they are: cloning
-    every parameter of a large model per run would cost more than the run.
+    every parameter of a large model per run would cost more than the run. With ``widen`` (a
+    float64 copy of the graph, ``to_float64``), each input is widened as the graph reads it and
+    freed after its last use, not all at once: a float64 copy of every weight at the same time
+    would double a large model's memory. ``inputs_after`` then holds float64 values only for the
+    inputs the graph may write.
     """
     written = possibly_written_inputs(gm)
+    if widen:  # what the graph writes is widened up front: its state after the run is in float64 too
+        inputs = [widen_value(v) if i in written else v for i, v in enumerate(inputs)]
     args = [v if isinstance(v, torch.Tensor) and i not in written else clone_value(v) for i, v in enumerate(inputs)]
-    interp = _Interpreter(gm, stubs or {}, record, observe)
+    interp = _Interpreter(gm, stubs or {}, record, observe, widen)
     torch.manual_seed(RNG_SEED)
     try:
         with torch.no_grad():

@@ -18,7 +18,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compiled, run_graph, to_float64, widen_value
+from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compiled, run_graph, to_float64
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_value, trials
 from ._magnitude import output_magnitudes
@@ -142,7 +142,7 @@ class Checker:
             if hit is not None and hit[0] is before and hit[1] is inp:
                 mags = hit[2]
             else:
-                mags = output_magnitudes(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                mags = output_magnitudes(ref_gm, inp, stubs=self.stubs, widen=True)
                 self._last_mags = (before, inp, mags)
             if mags is not None and project is not None:
                 mags = project(RunResult(mags, [None] * len(b.inputs_after)), a)[0].outputs
@@ -252,7 +252,7 @@ class Checker:
             if ref_gm is not None:
                 r = self._oracle.get(key) if key is not None and project is None else None
                 if r is None or len(r.outputs) != len(b.outputs):
-                    r = run_graph(ref_gm, [widen_value(x) for x in inp], stubs=self.stubs)
+                    r = run_graph(ref_gm, inp, stubs=self.stubs, widen=True)
                     if key is not None and project is None and r.error is None:
                         # inputs a graph cannot write need no reference state: drop their float64 copies
                         written = possibly_written_inputs(ref_gm)

@@ -202,12 +202,13 @@ class _Tracker:
 
 
 def output_magnitudes(
-    gm64: torch.fx.GraphModule, inputs64: Sequence[Any], *, stubs: Any = None
+    gm64: torch.fx.GraphModule, inputs64: Sequence[Any], *, stubs: Any = None, widen: bool = False
 ) -> list[Any] | None:
     """The magnitude of each output of float64 graph ``gm64`` run on ``inputs64`` (None for an
-    output, or all of them, where nothing is known). See the module docstring."""
+    output, or all of them, where nothing is known; ``widen``: the inputs are widened as they
+    are read, ``fx.run_graph``). See the module docstring."""
     tracker = _Tracker(gm64)
-    res = run_graph(gm64, inputs64, stubs=stubs, observe=tracker.observe)
+    res = run_graph(gm64, inputs64, stubs=stubs, observe=tracker.observe, widen=widen)
     if res.error is not None or tracker.outputs is None or len(tracker.outputs) != len(res.outputs):
         return None
     return tracker.outputs
