@@ -16,7 +16,7 @@ import torch
 from validator.corpus import InputSpec, Program, Statement
 from validator.hunt import Drawn, HuntOptions, Variant, evaluate, generate_batch, hunt
 from validator.hunt._evaluate import _message_shape, _op_shape
-from validator.hunt._known import match, program_ops
+from validator.hunt._known import label, match, program_ops
 from validator.hunt._pool import LocalPool
 from validator.hunt._programs import make_inputs, program_from_json, program_to_json
 from validator.hunt._shrink import shrink
@@ -91,6 +91,11 @@ def test_known_issues_match_stage_and_op() -> None:
     known = match(crash, ["torch.index_put(x0, (x1,), x2, accumulate=True)"])
     assert known is not None and known.issue == 160391
     assert match(crash, ["torch.sin(x0)"]) is None
+    # a codegen finding names no op: every issue whose ops the program runs is listed with the label
+    codegen = {"outcome": "diverged", "stage": "lowering", "component": "codegen", "culprit": "loop-tail vectorisation"}
+    found = label(codegen, ["torch.remainder(x0, 1.7)", "torch.abs(x1)"])
+    assert found is not None and {found["issue"], *found["also"]} >= {198057, 187018}, found
+    assert label(codegen, ["torch.remainder(x0, 1.7)"])["also"] == []  # type: ignore[index]
 
 
 def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:

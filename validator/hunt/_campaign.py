@@ -18,7 +18,7 @@ import torch
 from .._errors import UsageError
 from ._coverage import coverage, dtypes, patterns
 from ._evaluate import DIVERGED, FINDINGS
-from ._known import match
+from ._known import label
 from ._pages import cluster_page, summary_page
 from ._pool import LocalPool, Result, Task
 from ._programs import Drawn, generate_batch
@@ -162,13 +162,13 @@ def _clusters(state: State, pool: Any, opts: HuntOptions, out: Path) -> None:
             small, small_result, _ = shrink(drawn, cluster["signature"], evaluate, opts.shrink_budget)
             if small_result is not None:
                 drawn, result = small, small_result
-        known = match(result, [s.expr for s in drawn.program.statements])
+        known = label(result, [s.expr for s in drawn.program.statements])
         slug = f"c{n:03d}_{drawn.key[:8]}"
         repro = pages / f"{slug}_repro.py"
         repro.write_text(repro_script(drawn, f"fxtv hunt cluster {cluster['signature']}", repro.name))
         # an injected fault lives in fxtv's workers only: the plain repro cannot show it
         reproduced = reproduces(repro) if opts.check_repro and not opts.inject else None
-        cluster |= {"known": known.to_json() if known else None, "reproduces": reproduced}
+        cluster |= {"known": known, "reproduces": reproduced}
         (pages / f"{slug}.md").write_text(cluster_page(cluster, drawn, result, repro.name))
         state.update_cluster(
             cluster["signature"],

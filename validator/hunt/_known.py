@@ -67,11 +67,18 @@ def program_ops(exprs: list[str]) -> set[str]:
 
 def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
     """The first known issue a finding's record matches (see the module docstring)."""
+    return next(iter(matches(result, exprs)), None)
+
+
+def matches(result: dict[str, Any], exprs: list[str]) -> list[KnownIssue]:
+    """Every known issue a finding's record matches, in the file's order. A finding that names no
+    op (a codegen feature) matches by the ops its program runs, so it may match several."""
     named = {_base(o) for o in re.findall(r"(?:aten|prims)\.(\w+)", f"{result.get('culprit')} {result.get('node_op')}")}
     ran = program_ops(exprs)
     if result.get("outcome") != "diverged":  # a crash: the same error from a program running one of the ops
         error = str(result.get("error") or "")
-        return next((k for k in known_issues() if k.error and k.error in error and k.ops & ran), None)
+        return [k for k in known_issues() if k.error and k.error in error and k.ops & ran]
+    out = []
     for k in known_issues():
         if k.error or k.stage != result.get("stage"):
             continue
@@ -80,8 +87,16 @@ def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
         if k.symptoms and result.get("symptom") not in k.symptoms:
             continue
         if k.ops & (named or ran):
-            return k
-    return None
+            out.append(k)
+    return out
+
+
+def label(result: dict[str, Any], exprs: list[str]) -> dict[str, Any] | None:
+    """A cluster's label: the first matching issue, with the others it matches equally well."""
+    found = matches(result, exprs)
+    if not found:
+        return None
+    return {**found[0].to_json(), "also": [k.issue or k.case for k in found[1:]]}
 
 
 def _base(op: str) -> str:

@@ -90,6 +90,9 @@ def _status(cluster: dict[str, Any]) -> str:
     if not k:
         return "new (no known issue in specs/known_issues.toml matches)"
     ref = f"pytorch/pytorch#{k['issue']}" if k.get("issue") else f"fxtv case {k['case']}"
+    also = [f"#{a}" if isinstance(a, int) else str(a) for a in k.get("also") or []]
+    if also:  # matched by the ops the program runs, not by an op the finding names
+        return f"known: {ref}, or one of {', '.join(also)} (same stage; the program runs ops of each; confirm by hand)"
     return f"known: {ref} (same stage and op; confirm by hand)"
 
 
