@@ -106,3 +106,19 @@ def test_a_rewrite_that_overflows_is_a_divergence(dtype: torch.dtype) -> None:
     assert report.guilty.step.name == "post_grad_custom_post_pass"
     kinds = {m.kind for t in report.guilty.check.trials for m in t.mismatches}
     assert "overflow" in kinds
+
+
+def test_a_gradients_zero_sign_after_partitioning_is_a_warning() -> None:
+    # found by fxtv hunt: the partitioned forward + backward give a masked gradient -0.0 where the
+    # joint graph gives +0.0; no op defines the sign of a gradient's zero, so the partition step
+    # holds it to the joint-graph rule (a warning), as the user's compile agrees with eager
+    def fn(x0: torch.Tensor, index: torch.Tensor, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        amax = torch.scatter_reduce(x0, 0, index, x4, "amax", include_self=False)
+        return amax, x4.masked_fill(x4 > 0.0, -0.0)
+
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.randn(8, 5, generator=g, requires_grad=True)
+    x4 = torch.randn(8, 5, generator=g, requires_grad=True)
+    index = torch.randint(0, 8, (8, 5), generator=g)
+    report = validate(fn, x0, index, x4, training=True, dynamic=True)
+    assert report.verdict == "equivalent", report.guilty_step

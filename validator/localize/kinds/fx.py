@@ -33,7 +33,7 @@ class FxStep(StepKindHandler):
             step.after,
             lambda t: checker.inputs(step.graph, t),
             lineage=step.graph,
-            outputs=_roles(checker, step),
+            outputs=output_roles(checker, step.graph, step.before),
         )
 
     def observe(self, checker: Checker, step: Step, trials: Sequence[Trial]) -> StepCheck | None:
@@ -66,15 +66,16 @@ class FxStep(StepKindHandler):
         )
 
 
-def _roles(checker: Checker, step: Step) -> OutputRoles | None:
-    """The outputs AOT rebuilds from inputs, and a joint graph's gradients and tangents."""
-    rec = checker.trace.graphs.get(step.graph)
+def output_roles(checker: Checker, label: str, before: object) -> OutputRoles | None:
+    """The outputs AOT rebuilds from inputs, and a joint graph's gradients and tangents, for a
+    step of graph ``label`` whose before-graph is ``before``."""
+    rec = checker.trace.graphs.get(label)
     if rec is None or rec.role not in ("inference", "joint", "forward"):
         return None
     # lowered graphs keep AOT's metadata; a joint graph has the metadata of the forward graph the
     # partitioner made of it, and the partitioner knows how many of its outputs are the forward's
     meta, n_forward = rec.fw_metadata, None
-    split = next((s.partition for s in checker.trace.steps if s.partition and s.partition.joint == step.graph), None)
+    split = next((s.partition for s in checker.trace.steps if s.partition and s.partition.joint == label), None)
     if split is not None:
         fw = checker.trace.graphs.get(split.forward)
         meta = fw.fw_metadata if fw is not None else None
@@ -83,9 +84,9 @@ def _roles(checker: Checker, step: Step) -> OutputRoles | None:
         return None
     rebuilt = _compat.outputs_rebuilt_from_inputs(meta)
     n_forward = n_forward if n_forward is not None else _compat.forward_output_count(meta)
-    if rec.role != "joint" or n_forward is None or not isinstance(step.before, torch.fx.GraphModule):
+    if rec.role != "joint" or n_forward is None or not isinstance(before, torch.fx.GraphModule):
         return OutputRoles(rebuilt)
-    nodes = list(step.before.graph.nodes)
+    nodes = list(before.graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     outputs = nodes[-1].args[0] if nodes and nodes[-1].op == "output" else ()
     n_outputs = len(outputs) if isinstance(outputs, (list, tuple)) else 0

@@ -17,6 +17,7 @@ from ...fx import RunResult, output_args, run_graph
 from ...kinds import StepKind
 from ...numeric import NOT_RUN, Checker, StepCheck
 from ._base import StepKindHandler, register
+from .fx import output_roles
 
 
 @register
@@ -49,4 +50,7 @@ class PartitionStep(StepKindHandler):
             fw_inputs_after = dict(zip(fw_ph, f.inputs_after, strict=True))
             return RunResult(f.outputs[:n] + g.outputs, [fw_inputs_after.get(p, by_name[p]) for p in joint_ph])
 
-        return checker.run_trials(step.before, fw_then_bw, lambda t: checker.inputs(joint, t))
+        # the joint's outputs are the forward's, then the gradients: a gradient's zero has no sign
+        # an op defines, whichever graph computes it (fx.output_roles)
+        roles = output_roles(checker, joint, step.before)
+        return checker.run_trials(step.before, fw_then_bw, lambda t: checker.inputs(joint, t), outputs=roles)
