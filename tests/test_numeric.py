@@ -249,3 +249,15 @@ def test_trials_share_scaled_weights_and_never_plant_special_values_in_them() ->
     planted = checker._of_trial([x, w, copy], [False, True, True], special)
     assert planted[1] is w and planted[2] is copy  # parameters keep their values
     assert bool(torch.isnan(planted[0]).any())
+
+
+def test_outputs_alias_where_their_memory_overlaps_and_inputs_by_storage() -> None:
+    from validator.numeric._compare import alias_pairs
+
+    base = torch.randn(2, 4)
+    a, b, c, d = base.unbind(1)  # four columns of one fresh storage, no element shared
+    assert alias_pairs([a, b, c], []) == set()
+    assert alias_pairs([a, base[:, 0:2]], []) == {("out", 1, 0)}  # the same elements
+    x = torch.randn(8)
+    # an output in the caller's storage, even beside the input's own elements, is the caller's
+    assert alias_pairs([x.view(2, 4)[1]], [x.view(2, 4)[0]]) == {("in", 0, 0)}

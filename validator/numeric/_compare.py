@@ -186,24 +186,65 @@ def compare_tensors(
 
 
 def alias_pairs(outputs: list[Any], inputs: list[Any]) -> set[tuple[str, int, int]]:
-    """(kind, i, j) for outputs sharing storage with an input ("in") or an earlier output ("out")."""
+    """(kind, i, j) for outputs sharing storage with an input ("in") or memory with an earlier
+    output ("out").
 
-    def key(t: Any) -> int | None:
-        if isinstance(t, torch.Tensor) and t.numel() > 0:
-            return t.untyped_storage().data_ptr()
-        return None
-
-    in_keys = {k: j for j, v in enumerate(inputs) if (k := key(v)) is not None}
+    An input's storage is the caller's: an output anywhere in it lets a write reach the caller's
+    other views. Outputs made by the program may share a fresh storage (``unbind``'s pieces) and
+    only alias one another where their elements' memory overlaps."""
+    in_keys = {k: j for j, v in enumerate(inputs) if (k := _storage(v)) is not None}
+    spans = [_span(v) for v in outputs]
     pairs: set[tuple[str, int, int]] = set()
-    seen: dict[int, int] = {}
     for i, v in enumerate(outputs):
-        k = key(v)
-        if k is None:
-            continue
-        if k in in_keys:
+        k = _storage(v)
+        if k is not None and k in in_keys:
             pairs.add(("in", i, in_keys[k]))
-        if k in seen:
-            pairs.add(("out", i, seen[k]))
-        else:
-            seen[k] = i
+        first = next((j for j in range(i) if _shares_memory(v, outputs[j], spans[i], spans[j])), None)
+        if first is not None:
+            pairs.add(("out", i, first))
     return pairs
+
+
+def _storage(t: Any) -> int | None:
+    if isinstance(t, torch.Tensor) and t.numel() > 0:
+        return int(t.untyped_storage().data_ptr())
+    return None
+
+
+def _span(t: Any) -> tuple[int, int, int] | None:
+    """(storage, first byte, end byte) of the memory a tensor's elements lie in."""
+    k = _storage(t)
+    if k is None:
+        return None
+    size = t.element_size()
+    start = t.storage_offset() * size
+    last = sum((n - 1) * abs(st) for n, st in zip(t.shape, t.stride(), strict=True))
+    return k, start, start + (last + 1) * size
+
+
+def _overlap(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None) -> bool:
+    return a is not None and b is not None and a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+
+
+# past this many elements two overlapping byte ranges count as shared memory without a look at
+# the elements (interleaved columns are told apart below it)
+_EXACT_OVERLAP = 1 << 22
+
+
+def _offsets(t: torch.Tensor) -> torch.Tensor:
+    """The storage offsets, in bytes, of every element of ``t``."""
+    out = torch.full((), int(t.storage_offset()), dtype=torch.int64)
+    for dim, (n, st) in enumerate(zip(t.shape, t.stride(), strict=True)):
+        shape = [1] * t.dim()
+        shape[dim] = n
+        out = out + (torch.arange(n, dtype=torch.int64) * st).view(shape)
+    return out.reshape(-1) * t.element_size()
+
+
+def _shares_memory(x: Any, y: Any, sx: tuple[int, int, int] | None, sy: tuple[int, int, int] | None) -> bool:
+    if not _overlap(sx, sy):  # also: not both tensors with elements
+        return False
+    if x.numel() + y.numel() > _EXACT_OVERLAP:
+        return True
+    size = max(x.element_size(), y.element_size())  # elements of other dtypes overlap within a word
+    return bool(torch.isin(_offsets(x) // size, _offsets(y) // size).any())

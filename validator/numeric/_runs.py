@@ -59,7 +59,7 @@ def compare_runs(
         if kind == "in":
             out.append(Mismatch(f"output {i}", "input_alias", f"now shares storage with input {j}"))
         else:
-            out.append(Mismatch(f"output {i}", "output_alias", f"now shares storage with output {j}"))
+            out.append(Mismatch(f"output {i}", "output_alias", f"now shares memory with output {j}"))
     return out
 
 
