@@ -18,7 +18,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compiled, run_graph, to_float64
+from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_value, trials
 from ._magnitude import output_magnitudes
@@ -106,10 +106,10 @@ class Checker:
             if not (is_param and isinstance(v, torch.nn.Parameter)):  # a clone: no other graph shares it
                 out.append(trial_value(v, trial, i, is_param=is_param))
                 continue
-            hit = self._scaled.get((id(v), trial.name))
-            if hit is None or hit[0] is not v:
-                hit = self._scaled[(id(v), trial.name)] = (v, trial_value(v, trial, i, is_param=True))
-            out.append(hit[1])
+            key = (id(v), trial.name)  # the entry holds v, so its id is not reused while cached
+            if key not in self._scaled:
+                self._scaled[key] = (v, trial_value(v, trial, i, is_param=True))
+            out.append(self._scaled[key][1])
         return out
 
     # ------------------------------------------------------------------ trials
@@ -254,9 +254,9 @@ class Checker:
                 if r is None or len(r.outputs) != len(b.outputs):
                     r = run_graph(ref_gm, inp, stubs=self.stubs, widen=True)
                     if key is not None and project is None and r.error is None:
-                        # inputs a graph cannot write need no reference state: drop their float64 copies
-                        written = possibly_written_inputs(ref_gm)
-                        kept = [v if i in written else None for i, v in enumerate(r.inputs_after)]
+                        # inputs a graph cannot write need no reference state: the run passed them
+                        # on as they were (fx.run_graph), so only the ones it may have written are kept
+                        kept = [None if v is x else v for v, x in zip(r.inputs_after, inp, strict=True)]
                         self._oracle[key] = RunResult(r.outputs, kept)
                 if r.error is not None:
                     note, r = f"before-graph (float64 run failed: {r.error[:80]})", None

@@ -81,8 +81,8 @@ def trial_value(v: Any, trial: Trial, position: int, *, is_param: bool = False) 
         scale = torch.rand(out.shape, generator=g, dtype=torch.float64).add_(0.5)
         out.copy_(out.double() * scale)  # copy_ keeps the real input's strides
         return out
-    # a large weight: one period of factors, tiled, in its own dtype (drawing and widening every
-    # element costs seconds per trial on a language model's embedding)
+    # a large input (a language model's embedding): one period of factors, tiled, in its own
+    # dtype (drawing and widening every element cost seconds per trial there)
     period = torch.rand(_PERIOD, generator=g, dtype=torch.float64).add_(0.5).to(out.dtype)
     out.mul_(period.repeat(-(-n // _PERIOD))[:n].view(out.shape))
     return out
