@@ -255,7 +255,7 @@ def test_outputs_alias_where_their_memory_overlaps_and_inputs_by_storage() -> No
     from validator.numeric._compare import alias_pairs
 
     base = torch.randn(2, 4)
-    a, b, c, d = base.unbind(1)  # four columns of one fresh storage, no element shared
+    a, b, c, _ = base.unbind(1)  # four columns of one fresh storage, no element shared
     assert alias_pairs([a, b, c], []) == set()
     assert alias_pairs([a, base[:, 0:2]], []) == {("out", 1, 0)}  # the same elements
     x = torch.randn(8)

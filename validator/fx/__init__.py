@@ -8,7 +8,17 @@ Nothing here knows about passes, steps or verdicts; capture, numeric, symbolic, 
 passcheck build on it, and custom passes may too.
 """
 
-from ._meta import VAL_KEYS, fake_tensor, meta_value, op_base, op_name, output_node, output_nodes, target_base
+from ._meta import (
+    VAL_KEYS,
+    ancestors,
+    fake_tensor,
+    meta_value,
+    op_base,
+    op_name,
+    output_node,
+    output_nodes,
+    target_base,
+)
 from ._run import (
     RNG_SEED,
     RunResult,
@@ -29,6 +39,7 @@ __all__ = [
     "RNG_SEED",
     "SEMANTIC_META",
     "VAL_KEYS",
+    "ancestors",
     "RunResult",
     "clone_inputs",
     "clone_tensor",

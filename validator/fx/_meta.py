@@ -70,6 +70,18 @@ def target_base(target: Any) -> str:
     return name[:-1] if name.endswith("_") and not name.startswith("_") else name
 
 
+def ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
+    """Every node ``n`` reads, directly or through others."""
+    out: set[torch.fx.Node] = set()
+    stack = list(n.all_input_nodes)
+    while stack:
+        m = stack.pop()
+        if m not in out:
+            out.add(m)
+            stack += m.all_input_nodes
+    return out
+
+
 def output_node(gm: torch.fx.GraphModule) -> torch.fx.Node:
     return next(n for n in reversed(gm.graph.nodes) if n.op == "output")
 

@@ -18,7 +18,7 @@ import torch.fx
 
 from .._json import attrs_json
 from ..capture import Step, Trace
-from ..fx import has_random_ops, mutates, op_name, to_float64, widen_value
+from ..fx import ancestors, has_random_ops, mutates, op_name, to_float64, widen_value
 from ..numeric import Mismatch, accumulation_length, compare_values, run_graph, tolerance_for
 
 
@@ -62,18 +62,6 @@ def _edited(a: torch.fx.Node, b: torch.fx.Node, renamed: dict[str, str]) -> bool
         or names(a.args, {}) != names(b.args, renamed)
         or names(a.kwargs, {}) != names(b.kwargs, renamed)
     )
-
-
-def _ancestors(n: torch.fx.Node) -> set[torch.fx.Node]:
-    seen: set[torch.fx.Node] = set()
-    stack = [n]
-    while stack:
-        cur = stack.pop()
-        for i in cur.all_input_nodes:
-            if i not in seen:
-                seen.add(i)
-                stack.append(i)
-    return seen
 
 
 def _removed_mutation(before: torch.fx.GraphModule, removed: set[str], where: str) -> torch.fx.Node | None:
@@ -164,7 +152,7 @@ def blame_nodes(trace: Trace, step: Step, inputs: list[Any], mismatch: Mismatch 
             blame.first_diverging, blame.counterpart, blame.op = n.name, other, op_name(n)
             blame.mismatch = found[0]
             blame.counterpart_op = op_name(b_nodes[other])
-            anc = _ancestors(n) | {n}
+            anc = ancestors(n) | {n}
             blame.created = [(c.name, op_name(c)) for c in after.graph.nodes if c.name in created and c in anc]
             break
     gone = _removed_mutation(before, {n for n, _ in removed}, mismatch.where) if mismatch else None

@@ -29,7 +29,7 @@ import torch
 
 from ... import _compat
 from ...capture import Merge, Schedule, Step, Trace
-from ...fx import target_base, written_args
+from ...fx import ancestors, target_base, written_args
 from ...numeric import Checker
 from ...symbolic import FUSION as FUSION_PROOF
 from ...symbolic import Obligation
@@ -269,7 +269,7 @@ def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
 
 def _writer_over_read(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] | None:
     """An in-place op downstream of ``n`` that writes a buffer ``n`` reads, and that buffer."""
-    read = _upstream(n)
+    read = ancestors(n)
     seen, stack = set(), list(n.users)
     while stack:
         u = stack.pop()
@@ -281,17 +281,6 @@ def _writer_over_read(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] |
             return u, written[0]
         stack += list(u.users)
     return None
-
-
-def _upstream(n: torch.fx.Node) -> set[torch.fx.Node]:
-    out: set[torch.fx.Node] = set()
-    stack = list(n.all_input_nodes)
-    while stack:
-        m = stack.pop()
-        if m not in out:
-            out.add(m)
-            stack += m.all_input_nodes
-    return out
 
 
 def _one_op(
