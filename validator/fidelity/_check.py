@@ -103,6 +103,7 @@ class Rules:
     sign_defined: bool = False  # the program ran an op that defines the sign of a zero
     sign_values: frozenset[int] | None = None  # values whose producer defines the sign of a zero
     sign_inputs: frozenset[int] | None = None  # inputs whose writer defines it
+    precisions: tuple[torch.dtype | None, ...] | None = None  # each value's working precision
 
     @classmethod
     def of(cls, eager: Observation, ops: set[Any], accumulation: int, signed_zero: bool) -> Rules:
@@ -114,6 +115,7 @@ class Rules:
             ops_define_sign(ops),
             frozenset(i for i, d in enumerate(eager.sign_defined) if d),
             frozenset(i for i, d in enumerate(eager.inputs_sign_defined) if d),
+            tuple(eager.precisions),
         )
 
     def defines_sign(self, where: str) -> bool:
@@ -145,6 +147,7 @@ def compare_observations(
         RunResult(usable_ref.values, usable_ref.inputs_after) if usable_ref is not None else None,
         rules.accumulation,
         program_scale=_scale(usable_ref) if usable_ref is not None else None,
+        precisions=rules.precisions,
     )
     out = Comparison(what, reference=note)
     for m in found:

@@ -18,6 +18,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
 from ..fx import clone_value, flatten
+from ..numeric import floating_dtypes, result_precision
 from ..numeric._signed_zero import call_defines_sign
 
 
@@ -67,6 +68,8 @@ class Observation:
     # (a gradient: no); per input: whether what the program wrote into it defines that sign
     sign_defined: list[bool] = field(default_factory=list)
     inputs_sign_defined: list[bool] = field(default_factory=list)
+    # recorded with ``ops``, per value: its working precision (numeric._precision), None: its dtype's
+    precisions: list[torch.dtype | None] = field(default_factory=list)
 
 
 def _random(func: Any) -> bool:
@@ -79,15 +82,16 @@ def _tensors(out: Any) -> list[torch.Tensor]:
 
 class _OpRecorder(TorchDispatchMode):
     """Records the ATen overloads an eager run dispatches, what its random ops drew, and for each
-    tensor whether its zeros' sign is defined (keyed by ``id``: the values looked up at the end
-    are alive, so their ids are theirs; an in-place op's result is its input, so an input the
-    program wrote is looked up the same way). Changes nothing."""
+    tensor whether its zeros' sign is defined and its working precision (keyed by ``id``: the
+    values looked up at the end are alive, so their ids are theirs; an in-place op's result is its
+    input, so an input the program wrote is looked up the same way). Changes nothing."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ops: set[torch._ops.OpOverload] = set()
         self.draws: list[list[torch.Tensor]] = []
         self.sign: dict[int, bool] = {}
+        self.precision: dict[int, torch.dtype | None] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         self.ops.add(func)
@@ -97,8 +101,13 @@ class _OpRecorder(TorchDispatchMode):
         inputs = _tensors((args, kwargs or {}))
         moved = [self.sign.get(id(t), False) for t in inputs if t.is_floating_point() or t.is_complex()]
         defined = call_defines_sign(func, args, kwargs, moved)
+        floating = [t for t in inputs if t.is_floating_point() or t.is_complex()]
+        working = result_precision(
+            func, [(t.dtype, self.precision.get(id(t))) for t in floating], floating_dtypes(out)
+        )
         for t in _tensors(out):
             self.sign[id(t)] = defined
+            self.precision[id(t)] = working
         return out
 
 
@@ -119,6 +128,10 @@ class _Replay(TorchDispatchMode):
                 for g, d in zip(got, drawn, strict=True):
                     g.copy_(d)
         return out
+
+
+def _leaf(a: Any) -> bool:
+    return isinstance(a, torch.Tensor) and a.requires_grad
 
 
 def _detached(v: Any) -> Any:
@@ -162,23 +175,18 @@ def observe(
             raise
         return Observation(error=f"{type(e).__name__}: {e}")
     obs = Observation(inputs_after=[_detached(a) for a in args], random_draws=draws)
-    for i, v in enumerate(flatten(out)):
-        obs.values.append(_detached(v))
-        obs.labels.append(f"output {i}")
-        if rec is not None:
-            obs.sign_defined.append(rec.sign.get(id(v), False))
+    shown = [(f"output {i}", v) for i, v in enumerate(flatten(out))]
     if training:
-        for i, a in enumerate(args):
-            if isinstance(a, torch.Tensor) and a.requires_grad:
-                obs.values.append(_detached(a.grad))
-                obs.labels.append(f"grad of input {i}")
+        shown += [(f"grad of input {i}", a.grad) for i, a in enumerate(args) if _leaf(a)]
         if isinstance(program, torch.nn.Module):
-            for name, p in program.named_parameters():
-                if p.requires_grad:
-                    obs.values.append(_detached(p.grad))
-                    obs.labels.append(f"grad of {name}")
-        if rec is not None:  # a gradient's zeros come out of sums of +-0 terms: no sign is defined
-            obs.sign_defined += [False] * (len(obs.values) - len(obs.sign_defined))
+            shown += [(f"grad of {name}", p.grad) for name, p in program.named_parameters() if p.requires_grad]
+    for label, v in shown:
+        obs.values.append(_detached(v))
+        obs.labels.append(label)
+        if rec is not None:
+            # a gradient's zeros come out of sums of +-0 terms: no sign is defined
+            obs.sign_defined.append(rec.sign.get(id(v), False) and label.startswith("output"))
+            obs.precisions.append(rec.precision.get(id(v)))
     if rec is not None:
         obs.inputs_sign_defined = [rec.sign.get(id(a), False) for a in args]
     return obs
@@ -205,14 +213,15 @@ def observe_float64(
     draws that do not line up) gets ``error`` set, and the comparison falls back to eager as the
     reference.
     """
-    wide_fn: Callable[..., Any] = fn
-    if isinstance(fn, torch.nn.Module):
-        try:
-            wide_fn = copy.deepcopy(fn).double()
-        except Exception as e:
-            return Observation(error=f"{type(e).__name__}: {e}")
     draws = [[_widen_tensor(t) for t in d] for d in eager.random_draws] if eager is not None else []
-    return observe(wide_fn, [_wide(v) for v in inputs], training, mode=_Replay(draws))
+    try:  # widened in place on observe's own copy of a module: one float64 copy, never two
+        return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Replay(draws))
+    except Exception as e:
+        return Observation(error=f"{type(e).__name__}: {e}")
+
+
+def _double(program: Callable[..., Any]) -> Callable[..., Any]:
+    return program.double() if isinstance(program, torch.nn.Module) else program
 
 
 def _widen_tensor(t: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ def compare_runs(
     program_scale: float | None = None,
     benign_alias: Callable[[int, int], bool] | None = None,
     magnitudes: Callable[[], Sequence[Any] | None] | None = None,
+    precisions: Sequence[torch.dtype | None] | None = None,
 ) -> list[Mismatch]:
     """Compare outputs, input states after the run, and new aliasing.
 
@@ -28,7 +29,9 @@ def compare_runs(
     reuse buffers it owns). ``program_scale``: see ``tolerance_for``. ``benign_alias(i, j)``:
     output i may come to share storage with input j without anyone seeing it. ``magnitudes``:
     the outputs' magnitudes (``_magnitude``), asked for only when an output strays beyond the
-    tolerance without them (they cost a second float64 run).
+    tolerance without them (they cost a second float64 run). ``precisions``: each output's working
+    precision (``_precision``), which sets how far the before side may stray from the reference
+    before the reference is taken not to model the program (``tolerance_for``).
     """
     out: list[Mismatch] = []
     if len(b.outputs) != len(a.outputs):
@@ -38,7 +41,8 @@ def compare_runs(
     asked = False
     for i, (bv, av) in enumerate(zip(b.outputs, a.outputs, strict=True)):
         rv = r.outputs[i] if r is not None and i < len(r.outputs) else None
-        tol = _tol(bv, k, have_ref, program_scale)
+        working = precisions[i] if precisions is not None and i < len(precisions) else None
+        tol = _tol(bv, k, have_ref, program_scale, working)
         found = compare_values(f"output {i}", bv, av, rv, tol)
         if magnitudes is not None and any(m.kind == "value" for m in found):
             if not asked:
@@ -71,6 +75,8 @@ def _unchanged(x: Any, y: torch.Tensor) -> bool:
     return bool(torch.equal(x, y))
 
 
-def _tol(v: Any, k: int, have_ref: bool, program_scale: float | None = None) -> Tolerance:
+def _tol(
+    v: Any, k: int, have_ref: bool, program_scale: float | None = None, working: torch.dtype | None = None
+) -> Tolerance:
     dtype = v.dtype if isinstance(v, torch.Tensor) and v.is_floating_point() else torch.float32
-    return tolerance_for(dtype, k, have_reference=have_ref, program_scale=program_scale)
+    return tolerance_for(dtype, k, have_reference=have_ref, program_scale=program_scale, working=working)

@@ -111,12 +111,21 @@ def unit_roundoff(dtype: torch.dtype) -> float:
 
 
 def tolerance_for(
-    dtype: torch.dtype, accumulation: int, *, have_reference: bool = True, program_scale: float | None = None
+    dtype: torch.dtype,
+    accumulation: int,
+    *,
+    have_reference: bool = True,
+    program_scale: float | None = None,
+    working: torch.dtype | None = None,
 ) -> Tolerance:
     """``program_scale`` (the largest rms of the program's reference values) turns the oracle
-    check on: the before side may stray from the reference by at most sqrt(u_D) of that scale."""
+    check on: the before side may stray from the reference by at most sqrt(u_W) of that scale, W
+    the value's working precision (``working``, a coarser dtype it was computed in; else D). A
+    program computing in float32 strays by float32 rounding from a float64 reference that models it
+    well; one whose scalar eager rounds to bfloat16 strays by more than the square root of that."""
     rtol = unit_roundoff(dtype) * (8 + 2 * math.sqrt(max(1, accumulation)))
-    cap = math.sqrt(unit_roundoff(dtype)) * program_scale if program_scale is not None else None
+    w = working if working is not None and unit_roundoff(working) > unit_roundoff(dtype) else dtype
+    cap = math.sqrt(unit_roundoff(w)) * program_scale if program_scale is not None else None
     return Tolerance(rtol if have_reference else 2 * rtol, oracle_cap=cap)
 
 
