@@ -98,6 +98,18 @@ def test_known_issues_match_stage_and_op() -> None:
     assert label(codegen, ["torch.remainder(x0, 1.7)"])["also"] == []  # type: ignore[index]
 
 
+def test_a_symptom_seen_downstream_still_matches_the_issue_it_stands_for() -> None:
+    # 188048: floor division of inf gives inf compiled, NaN eager; read by a comparison, the output
+    # shows "int"; where a later op keeps the inf, "overflow"
+    div = {"outcome": "diverged", "stage": "lowering", "component": "lowering", "culprit": "lowering of aten.div"}
+    prog = ["torch.floor_divide(x0, 3.0)"]
+    for symptom in ("nan", "int", "overflow"):
+        found = label({**div, "symptom": symptom}, prog)
+        assert found is not None and 188048 in (found["issue"], *found["also"]), symptom
+    found = label({**div, "symptom": "shape"}, prog)
+    assert found is None or 188048 not in (found["issue"], *found["also"])
+
+
 def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
     p = Program(
         (InputSpec("x0", (4,), torch.float32), InputSpec("x1", (4,), torch.float32)),

@@ -2,7 +2,10 @@
 
 A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
 (if both name one) is the issue's, it names one of the issue's ops (or, naming none, its program
-runs one), and, where the issue lists symptoms, it shows one of them. A crash matches an issue
+runs one), and, where the issue lists symptoms, it shows one of them. The symptom is seen at an
+output, downstream of the culprit: an overflow there is an infinity, and an integer or bool output
+(a comparison or cast read the changed value) hides the kind of change, so it shows any of them.
+A crash matches an issue
 that gives a piece of its error message, when the program runs one of the issue's ops. This is a
 label for a person to confirm, not a proof of identity: the page says which issue matched.
 """
@@ -84,7 +87,7 @@ def matches(result: dict[str, Any], exprs: list[str]) -> list[KnownIssue]:
             continue
         if k.component and result.get("component") and k.component != result.get("component"):
             continue
-        if k.symptoms and result.get("symptom") not in k.symptoms:
+        if not _shows(k, result.get("symptom")):
             continue
         if k.ops & (named or ran):
             out.append(k)
@@ -97,6 +100,16 @@ def label(result: dict[str, Any], exprs: list[str]) -> dict[str, Any] | None:
     if not found:
         return None
     return {**found[0].to_json(), "also": [k.issue or k.case for k in found[1:]]}
+
+
+# an output's symptom -> the culprit's symptom it may stand for
+_STANDS_FOR = {"overflow": "inf", "underflow": "value"}
+
+
+def _shows(k: KnownIssue, symptom: str | None) -> bool:
+    if not k.symptoms or symptom is None or symptom == "int":
+        return True
+    return symptom in k.symptoms or _STANDS_FOR.get(symptom) in k.symptoms
 
 
 def _base(op: str) -> str:
