@@ -77,11 +77,34 @@ def test_parameters_a_graph_cannot_write_are_kept_not_cloned() -> None:
         torch.compile(model, backend="inductor")(torch.randn(8, 4))
     torch._dynamo.reset()
     # the ATen graph AOT makes says what it writes; a Dynamo graph calls torch functions that
-    # write without saying so (F.batch_norm), so all its inputs are cloned
-    aten = [rec.runtime_inputs for rec in trace.graphs.values() if rec.runtime_inputs and rec.role != "pre_grad"]
-    assert aten
-    for inputs in aten:
+    # write without saying so (F.batch_norm): its parameters are held until AOT's trace says
+    kept = [rec.runtime_inputs for rec in trace.graphs.values() if rec.runtime_inputs]
+    assert {rec.role for rec in trace.graphs.values() if rec.runtime_inputs} >= {"pre_grad"}
+    for inputs in kept:
         assert any(v is model.weight for v in inputs), [type(v) for v in inputs]
         assert not any(v is model.running_mean for v in inputs)  # written: cloned
-    dynamo = [rec.runtime_inputs for rec in trace.graphs.values() if rec.runtime_inputs and rec.role == "pre_grad"]
-    assert dynamo and not any(v is model.weight for inputs in dynamo for v in inputs)
+
+
+def test_a_parameter_the_dynamo_graph_writes_is_kept_as_it_was_before_the_run() -> None:
+    class Bump(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(4))
+            self.v = torch.nn.Parameter(torch.full((4,), 2.0))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                self.w.add_(1.0)
+            return x * self.w + self.v
+
+    model = Bump()
+    torch._dynamo.reset()
+    with capture() as trace:
+        torch.compile(model, backend="inductor")(torch.randn(4))
+    torch._dynamo.reset()
+    assert model.w.detach().eq(2.0).all()  # the run wrote it
+    (dynamo,) = [rec.runtime_inputs for rec in trace.graphs.values() if rec.role == "pre_grad"]
+    assert dynamo is not None
+    w = dynamo[0]  # the graph's inputs: w, x, v
+    assert w is not model.w and w.eq(1.0).all()  # a clone taken before the run, not what it wrote
+    assert any(v is model.v for v in dynamo)  # unwritten: by reference

@@ -185,6 +185,20 @@ def outputs_rebuilt_from_inputs(fw_metadata: Any) -> frozenset[int]:
     return frozenset()
 
 
+def real_tensors() -> contextlib.AbstractContextManager[Any]:
+    """A context where tensor ops run on real tensors though a fake mode is active (AOT's trace)."""
+    return torch._subclasses.fake_tensor.unset_fake_temporarily()
+
+
+def mutated_inputs(fw_metadata: Any) -> frozenset[int] | None:
+    """The inputs of the graph AOTAutograd traced that it writes, data or metadata (None: unknown)."""
+    with contextlib.suppress(Exception):
+        return frozenset(
+            i for i, info in enumerate(fw_metadata.input_info) if info.mutates_data or info.mutates_metadata
+        )
+    return None
+
+
 def forward_output_count(fw_metadata: Any) -> int | None:
     """How many of a joint graph's outputs belong to the forward (the rest are gradients)."""
     with contextlib.suppress(Exception):

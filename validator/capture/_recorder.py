@@ -73,6 +73,9 @@ class Recorder:
         # forward/backward graphs made by the partitioner, waiting for inductor to compile them
         # (AOT may hand inductor a copy, and the backward is compiled lazily)
         self._pending: dict[str, list[_Lineage]] = defaultdict(list)
+        # pre-grad lineage -> (its Dynamo graph, the parameters among its inputs kept by reference
+        # until AOT says which of them the graph writes)
+        self._held: dict[str, tuple[torch.fx.GraphModule, list[int]]] = {}
 
     # ---------------------------------------------------------------- lineages
     def _new_lineage(self, role: str, gm: torch.fx.GraphModule) -> _Lineage:
@@ -270,8 +273,12 @@ class Recorder:
             lin = self._new_lineage("pre_grad", gm)
             rec = self.trace.graphs[lin.label]
             if not any(is_fake(x) for x in example_inputs):
-                rec.runtime_inputs = _kept_inputs(example_inputs, gm)
+                # A Dynamo graph calls torch functions, any of which may write its arguments, so
+                # every input would count as written (fx.possibly_written_inputs) and be cloned:
+                # its parameters are held by reference until AOT's trace says what it writes.
+                rec.runtime_inputs = _kept_inputs(example_inputs, None, keep=_is_param)
                 rec.param_mask = _param_mask(example_inputs)
+                self._held[lin.label] = (gm, [i for i, v in enumerate(example_inputs) if _is_param(v)])
             self._stage.append(lin)
             state["lin"] = lin
             state["frame"] = self.open_frame("pre_grad_passes", gm, stage="pre_grad")
@@ -326,11 +333,33 @@ class Recorder:
         step = self._add_step("aot_trace (functionalize + decompose)", lin, kind=KIND_AOT, stage="aot")
         step.aot = AotInfo(src.label if src is not None else None, _compat.tracing_fw_metadata())
         if src is not None:
+            self._settle_held(src.label, step.aot.fw_metadata)
+        if src is not None:
             step.changed = True
             step.before = src.version
             step.after = lin.version
         else:
             step.not_run = "no pre-grad graph was captured for this compile"
+
+    def _settle_held(self, label: str, fw_metadata: Any, *, final: bool = False) -> None:
+        """Clone the held parameters the Dynamo graph writes, once AOT's metadata says which (in
+        training it is known when inductor compiles the forward, not when the joint graph is
+        traced). All of this happens while the graph compiles, before it first runs, so they
+        still hold the values the run starts from. ``final``: the graph is about to run; without
+        metadata, clone every held input it may write."""
+        if label not in self._held or (fw_metadata is None and not final):
+            return
+        gm, held = self._held.pop(label)
+        inputs = self.trace.graphs[label].runtime_inputs
+        written = _compat.mutated_inputs(fw_metadata)
+        if inputs is None:
+            return
+        if written is None or len(fw_metadata.input_info) != len(inputs):
+            written = frozenset(possibly_written_inputs(gm))  # no map onto AOT's inputs: be safe
+        with _compat.real_tensors():  # AOT traces under a fake mode
+            for i in held:
+                if i in written:
+                    inputs[i] = clone_value(inputs[i])
 
     def partition(
         self, orig: Callable[..., Any], gm: torch.fx.GraphModule, joint_inputs: Any, *a: Any, **k: Any
@@ -382,6 +411,8 @@ class Recorder:
                 self._pending[role].remove(lin)
             state["lin"] = lin
             state["meta"] = _compat.tracing_fw_metadata()
+            if self._last_pre_grad is not None:
+                self._settle_held(self._last_pre_grad.label, state["meta"])
             self._stage.append(lin)
             state["frame"] = self.open_frame("inductor post-grad", gm, stage="post_grad")
 
@@ -416,6 +447,9 @@ class Recorder:
 
         @functools.wraps(compiled)
         def capture_inputs(args: list[Any]) -> Any:
+            if self._held:  # a Dynamo graph about to run whose writes AOT never said
+                for label in list(self._held):
+                    self.guarded("held inputs", functools.partial(self._settle_held, label, None, final=True))
             if self.active and rec.runtime_inputs is None:
                 try:
                     rec.runtime_inputs = _kept_inputs(args, lin.version)
@@ -427,20 +461,27 @@ class Recorder:
         setattr(output_code, attr, capture_inputs)
 
 
-def _kept_inputs(values: Any, gm: torch.fx.GraphModule | None) -> list[Any]:
+def _kept_inputs(
+    values: Any, gm: torch.fx.GraphModule | None, keep: Callable[[Any], bool] | None = None
+) -> list[Any]:
     """The real inputs of a graph's first run, as the checks will see them: clones, except the
     parameters the graph cannot write, which do not change while fxtv runs (cloning a large
-    model's every weight would double its memory)."""
+    model's every weight would double its memory). ``keep``: which values to keep by reference
+    instead, where the caller settles what the graph writes later."""
+    if keep is not None:
+        return [v if keep(v) else clone_value(v) for v in values]
     if gm is None:
         return clone_inputs(values)
     written = possibly_written_inputs(gm)
-    return [
-        v if isinstance(v, torch.nn.Parameter) and i not in written else clone_value(v) for i, v in enumerate(values)
-    ]
+    return [v if _is_param(v) and i not in written else clone_value(v) for i, v in enumerate(values)]
+
+
+def _is_param(v: Any) -> bool:
+    return isinstance(v, torch.nn.Parameter)
 
 
 def _param_mask(values: Any) -> list[bool]:
-    return [isinstance(v, torch.nn.Parameter) for v in values]
+    return [_is_param(v) for v in values]
 
 
 def _stage_of(role: str) -> str:
