@@ -240,10 +240,13 @@ def test_trials_share_scaled_weights_and_never_plant_special_values_in_them() ->
     copy = w.detach().clone()  # a parameter the capture had to clone
     x = torch.randn(4, 300)
     checker = Checker(Trace())
-    random, special = trials(1, True)[1:]
+    random, random2, special = trials(2, True)[1:]
     first = checker._of_trial([x, w, copy], [False, True, True], random)
     second = checker._of_trial([w, x], [True, False], random)  # another graph, other positions
     assert second[0] is first[1]  # one scaled copy of a weight for every graph that takes it
+    other = checker._of_trial([x, w, copy], [False, True, True], random2)
+    assert other[1] is first[1]  # and for every random trial: trials differ in their inputs
+    assert not torch.equal(other[0], first[0]) and not torch.equal(other[2], first[2])
     ratio = first[1] / w.detach()
     assert float(ratio.min()) >= 0.5 - 1e-6 and float(ratio.max()) <= 1.5 + 1e-6 and float(ratio.std()) > 0.2
     planted = checker._of_trial([x, w, copy], [False, True, True], special)

@@ -30,6 +30,10 @@ from ._tolerance import accumulation_length, tolerance_for
 Runner = Callable[[Sequence[Any]], RunResult]
 
 
+# the random draw every random trial takes a parameter's values from
+_WEIGHTS = Trial("random weights", 1)
+
+
 class Checker:
     def __init__(self, trace: Trace, options: CheckOptions | None = None) -> None:
         self.trace = trace
@@ -106,9 +110,13 @@ class Checker:
             if not (is_param and isinstance(v, torch.nn.Parameter)):  # a clone: no other graph shares it
                 out.append(trial_value(v, trial, i, is_param=is_param))
                 continue
-            key = (id(v), trial.name)  # the entry holds v, so its id is not reused while cached
+            # One scaled copy of each weight serves every random trial (and every graph that takes
+            # it): trials differ in their inputs. A large model's weights are most of its memory,
+            # and a model that takes only token ids then has one random trial, not several alike.
+            scaled = trial if trial.special or trial.name == REAL else _WEIGHTS
+            key = (id(v), scaled.name)  # the entry holds v, so its id is not reused while cached
             if key not in self._scaled:
-                self._scaled[key] = (v, trial_value(v, trial, i, is_param=True))
+                self._scaled[key] = (v, trial_value(v, scaled, i, is_param=True))
             out.append(self._scaled[key][1])
         return out
 
