@@ -41,6 +41,23 @@ def _uint8_min_vec_tail() -> Built:
 
 
 @bug(
+    191837,
+    "index_add_channels_last",
+    "index_add of one row into a channels-last tensor: the vectorised 2-D tile kernel's parallel atomic_add"
+    " path applies the inner loop's offset twice, so the row lands on the wrong elements (with several"
+    " threads; found by fxtv hunt as a SIGABRT and a divergence; fixed by pytorch/pytorch#191861)",
+    config={"cpp.threads": 2},  # the atomic path is taken only for a parallel kernel
+)
+def _index_add_channels_last() -> Built:
+    def fn(x: Tensor, index: Tensor, source: Tensor) -> Tensor:
+        return x.index_add(2, index, source)
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 4, 4, 4, generator=g).to(memory_format=torch.channels_last)
+    return fn, (x, torch.tensor([1]), torch.randn(1, 4, 1, 4, generator=g))
+
+
+@bug(
     187018,
     "uint8_abs_promoted",
     "abs of a uint8 tensor negated and summed: the scalar kernel calls std::abs, which promotes the byte to"
