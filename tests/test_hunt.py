@@ -238,9 +238,26 @@ def test_a_repro_rebuilds_the_campaign_inputs_exactly(tmp_path: Path) -> None:
     from validator.hunt._repro import repro_script
 
     drawn = next(d for d in generate_batch(5, 1, 16) if d.variant.special)
-    path = tmp_path / "repro.py"
-    path.write_text(repro_script(drawn, "a finding", path.name))
-    ns = runpy.run_path(str(path))
-    for a, b in zip(ns["make_inputs"](0), make_inputs(drawn), strict=True):
-        assert a.dtype == b.dtype and torch.equal(torch.isnan(a), torch.isnan(b.detach()))
-        assert torch.equal(a.nan_to_num(), b.detach().nan_to_num())
+    laid_out = next(d for b in range(1, 20) for d in generate_batch(5, b, 16) if d.variant.layout)
+    for d in (drawn, laid_out):
+        path = tmp_path / "repro.py"
+        path.write_text(repro_script(d, "a finding", path.name))
+        ns = runpy.run_path(str(path))
+        for a, b in zip(ns["make_inputs"](0), make_inputs(d), strict=True):
+            assert a.dtype == b.dtype and torch.equal(torch.isnan(a), torch.isnan(b.detach()))
+            assert torch.equal(a.nan_to_num(), b.detach().nan_to_num()) and a.stride() == b.stride()
+
+
+def test_the_layout_variant_keeps_values_changes_strides_and_old_keys() -> None:
+    from validator.hunt._programs import Variant, relayout
+
+    x = torch.randn(2, 3, 4, 5)
+    for t in (x, x[0], x[0, 0]):
+        y = relayout(t)
+        assert torch.equal(y, t) and not y.is_contiguous()
+    # a program drawn before the variant existed keeps its key
+    d = generate_batch(7, 3, 8)[0]
+    plain = Drawn(d.batch, d.index, d.program, Variant(d.variant.dynamic, d.variant.training, d.variant.special))
+    assert "layout" not in plain.to_json()["variant"]
+    moved = Drawn(d.batch, d.index, d.program, Variant(d.variant.dynamic, d.variant.training, d.variant.special, True))
+    assert moved.key != plain.key and Drawn.from_json(moved.to_json()).variant.layout

@@ -25,7 +25,7 @@ def cluster_page(cluster: dict[str, Any], drawn: Drawn, result: dict[str, Any], 
         f"- outcome: {result.get('outcome')}",
         f"- torch: {torch.__version__}",
         f"- variant: {drawn.variant.label()} (dynamic={drawn.variant.dynamic}, training={drawn.variant.training}, "
-        f"special-value inputs={drawn.variant.special})",
+        f"special-value inputs={drawn.variant.special}, non-contiguous inputs={drawn.variant.layout})",
     ]
     if result.get("outcome") == "diverged":
         lines += [

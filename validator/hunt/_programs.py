@@ -33,8 +33,10 @@ DTYPE_MIXES: tuple[tuple[torch.dtype, ...], ...] = (
     (torch.bool, torch.float32),
     (torch.complex64, torch.float32),
 )
-# How often a program runs with dynamic shapes, as a training graph, on special values.
-DYNAMIC, TRAINING, SPECIAL = 0.2, 0.15, 0.3
+# How often a program runs with dynamic shapes, as a training graph, on special values, and on
+# inputs laid out non-contiguously (inductor's index and tiling code is chosen by strides: real
+# silent bugs need channels-last or transposed inputs, e.g. pytorch/pytorch#191837, #193751, #197739).
+DYNAMIC, TRAINING, SPECIAL, LAYOUT = 0.2, 0.15, 0.3, 0.25
 # Special values planted into floating inputs (per dtype also a subnormal and +-sqrt(max)).
 SPECIALS = (float("nan"), float("inf"), float("-inf"), 0.0, -0.0)
 
@@ -50,9 +52,14 @@ class Variant:
     dynamic: bool = False
     training: bool = False
     special: bool = False  # special values (NaN, +-inf, +-0, subnormals) in the floating inputs
+    layout: bool = False  # inputs of 2 or more dims laid out non-contiguously (``relayout``)
 
     def label(self) -> str:
         return "+".join(k for k, v in asdict(self).items() if v) or "plain"
+
+    def to_json(self) -> dict[str, bool]:
+        # ``layout`` only where set: programs drawn before it existed keep their keys
+        return {k: v for k, v in asdict(self).items() if k != "layout" or v}
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ class Drawn:
     @property
     def key(self) -> str:
         """Identifies the program and its variant (a campaign never runs the same pair twice)."""
-        return hashlib.sha1(json.dumps([program_to_json(self.program), asdict(self.variant)]).encode()).hexdigest()[:16]
+        text = json.dumps([program_to_json(self.program), self.variant.to_json()])
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +83,7 @@ class Drawn:
             "index": self.index,
             "key": self.key,
             "program": program_to_json(self.program),
-            "variant": asdict(self.variant),
+            "variant": self.variant.to_json(),
         }
 
     @classmethod
@@ -128,11 +136,14 @@ def generate_batch(campaign_seed: int, batch: int, size: int, max_ops: int = 8) 
     draw()
     out: list[Drawn] = []
     seen: set[str] = set()
+    # drawn from a stream of its own, so that batches drawn before layouts existed stay the same
+    layouts = random.Random(f"fxtv-hunt-layout:{campaign_seed}:{batch}")
     for program in found:
         variant = Variant(
             dynamic=rng.random() < DYNAMIC,
             training=rng.random() < TRAINING and any(i.dtype in (torch.float32, torch.float64) for i in program.inputs),
             special=rng.random() < SPECIAL,
+            layout=layouts.random() < LAYOUT and any(len(i.shape) >= 2 for i in program.inputs),
         )
         d = Drawn(batch, len(out), program, variant)
         if d.key not in seen:
@@ -148,9 +159,23 @@ def make_inputs(d: Drawn) -> tuple[torch.Tensor, ...]:
         xs = tuple(
             plant_specials(x, special_seed(d.program.seed, i.name)) for i, x in zip(d.program.inputs, xs, strict=True)
         )
+    if d.variant.layout:
+        xs = tuple(relayout(x) for x in xs)
     if d.variant.training:
         xs = tuple(x.requires_grad_(True) if x.dtype in (torch.float32, torch.float64) else x for x in xs)
     return xs
+
+
+def relayout(x: torch.Tensor) -> torch.Tensor:
+    """The same values laid out otherwise: channels-last for 4-D and 5-D tensors, the last two
+    dimensions transposed in memory for other tensors of 2 or more dimensions."""
+    if x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    if x.dim() == 5:
+        return x.contiguous(memory_format=torch.channels_last_3d)
+    if x.dim() >= 2:
+        return x.transpose(-1, -2).contiguous().transpose(-1, -2)
+    return x
 
 
 def special_seed(program_seed: int, name: str) -> int:

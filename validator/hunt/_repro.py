@@ -51,7 +51,17 @@ def make_input(shape, dtype, seed, name_number, index_bound=None, special=None):
     return torch.where(mask, torch.tensor(values, dtype=torch.float64)[pick].to(dtype), x)
 
 
+def relayout(x):
+    # the same values laid out otherwise: channels-last (4-D, 5-D), else the last two dims transposed
+    if x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    if x.dim() == 5:
+        return x.contiguous(memory_format=torch.channels_last_3d)
+    return x.transpose(-1, -2).contiguous().transpose(-1, -2) if x.dim() >= 2 else x
+
+
 SPECIAL = {special}  # input number -> the seed of its special values, where the campaign planted them
+LAYOUT = {layout}  # the inputs were laid out non-contiguously
 WITNESSES = 10
 CYCLE = -1
 
@@ -64,9 +74,10 @@ def make_inputs(witness=0):
             return (SPECIAL or {{}}).get(n)
         return CYCLE if witness == 1 else 1000 * witness + n
 
-    return (
+    xs = (
 {inputs}
     )
+    return tuple(relayout(x) for x in xs) if LAYOUT else xs
 
 
 def run(fn, training, witness):
@@ -148,6 +159,7 @@ def repro_script(d: Drawn, title: str, filename: str) -> str:
         source=p.source,
         inputs="\n".join(lines),
         special=special,
+        layout=d.variant.layout,
         training=d.variant.training,
         dynamic=d.variant.dynamic,
     )
