@@ -246,7 +246,19 @@ def _charged_on(n: torch.fx.Node, fixes: Callable[[Sequence[str]], bool]) -> tup
             f", which writes {buffer.name} while its operand {n.name} reads it (eager kernels for either fix the "
             "result: the read must happen before the write)"
         )
+    reducer = next((u for u in n.users if _reduces(u)), None)
+    if reducer is not None and fixes([reducer.name]):
+        # n's values are right once realized (an eager kernel for the reduction realizes them too):
+        # what is wrong is the reduction's loop over n computed inside it (its index over n's layout)
+        return reducer, (
+            f" over {n.name}, computed inside its kernel (eager kernels for either fix the result: {n.name}'s "
+            "values are right once realized, the reduction over them as fused is not)"
+        )
     return None
+
+
+def _reduces(n: torch.fx.Node) -> bool:
+    return n.op == "call_function" and torch.Tag.reduction in getattr(n.target, "tags", ())
 
 
 def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
