@@ -90,6 +90,8 @@ NODE_NAMED = {
     "real__198031_custom_op_clone_dropped": "auto_functionalized_v2",
     # an in-place op writes the buffer its operand gathers from: the writer, not the gather
     "real__198033_foreach_inplace_reads_self": "_foreach_mul_",
+    # eager kernels for the producer or for the argmax fused with it fix the result: the argmax
+    "real__193751_argmax_mean_channels_last": "argmax",
 }
 
 

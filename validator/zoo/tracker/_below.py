@@ -58,6 +58,33 @@ def _index_add_channels_last() -> Built:
 
 
 @bug(
+    193751,
+    "argmax_mean_channels_last",
+    "argmax of a mean over the last dim of a channels-last tensor: the fused kernel reports the flat index"
+    " of the mean's buffer in its own (non-row-major) layout, not the logical row-major index",
+)
+def _argmax_mean_channels_last() -> Built:
+    def fn(x: Tensor) -> Tensor:
+        return torch.argmax(torch.mean(x, dim=-1))
+
+    g = torch.Generator().manual_seed(1234)
+    return fn, (torch.randn(4, 4, 8, 8, generator=g).to(memory_format=torch.channels_last),)
+
+
+@bug(
+    197739,
+    "argmin_transposed",
+    "argmin over all elements of (x.t() + 0.5): the fused kernel walks the transposed values in memory"
+    " order and reports that position, not the logical row-major index",
+)
+def _argmin_transposed() -> Built:
+    def fn(x: Tensor) -> Tensor:
+        return (x.t() + 0.5).argmin()
+
+    return fn, (torch.tensor([[1.5410, -0.2934], [-2.1788, 0.5684]]),)
+
+
+@bug(
     187018,
     "uint8_abs_promoted",
     "abs of a uint8 tensor negated and summed: the scalar kernel calls std::abs, which promotes the byte to"
