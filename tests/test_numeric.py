@@ -264,3 +264,72 @@ def test_outputs_alias_where_their_memory_overlaps_and_inputs_by_storage() -> No
     x = torch.randn(8)
     # an output in the caller's storage, even beside the input's own elements, is the caller's
     assert alias_pairs([x.view(2, 4)[1]], [x.view(2, 4)[0]]) == {("in", 0, 0)}
+
+
+def test_inputs_a_graph_may_write_are_copied_when_read_and_kept_only_if_written() -> None:
+    from validator.fx import run_graph
+
+    def f(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        v = z.view(-1)  # z's last read: v may still write it
+        s = torch.nn.functional.relu(y)  # a torch function: y may be written, is not
+        x.add_(1)
+        v.mul_(2)
+        return x * s
+
+    gm = torch.fx.symbolic_trace(f)
+    x, y, z = torch.zeros(3), torch.ones(3), torch.ones(3)
+    res = run_graph(gm, [x, y, z])
+    assert res.error is None and bool((x == 0).all()) and bool((z == 1).all())  # inputs untouched
+    assert bool((res.inputs_after[0] == 1).all()) and bool((res.inputs_after[2] == 2).all())  # writes seen
+    assert res.inputs_after[1] is y  # its copy was written by nothing: dropped
+
+
+def test_inputs_are_widened_when_first_read_not_all_at_the_top() -> None:
+    import gc
+
+    from validator.fx import run_graph, to_float64
+
+    def f(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (a * 2).sum() + b.sum()
+
+    gm = to_float64(torch.fx.symbolic_trace(f))
+    b = torch.randn(1234)
+    wide_b: list[int] = []
+
+    def seen(n: torch.fx.Node, _: object) -> None:
+        if n.name == "mul":  # a's first use: b is not read yet, so not widened yet
+            gc.collect()
+            wide_b.append(sum(isinstance(o, torch.Tensor) and o.dtype == torch.float64 and o.shape == b.shape
+                              for o in gc.get_objects()))
+
+    res = run_graph(gm, [torch.randn(5), b], widen=True, observe=seen)
+    assert res.error is None and res.outputs[0].dtype == torch.float64
+    assert wide_b == [0]
+
+
+def test_a_compiled_run_keeps_the_inputs_it_is_told_to_and_clones_the_rest() -> None:
+    from validator.fx import run_compiled
+
+    got: list[list[torch.Tensor]] = []
+
+    def compiled(args: list[torch.Tensor]) -> tuple[torch.Tensor]:
+        got.append(list(args))
+        args.clear()
+        return (got[0][0] + got[0][1],)
+
+    w, x = torch.randn(3), torch.randn(3)
+    res = run_compiled(compiled, [w, x], keep={0})
+    assert res.error is None and got[0][0] is w and got[0][1] is not x
+
+
+def test_a_write_that_moves_no_version_counter_is_still_seen() -> None:
+    from validator.fx import run_graph
+
+    def f(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.batch_norm(x, mean, var, training=True, momentum=0.5)
+
+    gm = torch.fx.symbolic_trace(f)
+    x, mean, var = torch.randn(6, 3) + 4, torch.zeros(3), torch.ones(3)
+    res = run_graph(gm, [x, mean, var])
+    assert res.error is None and bool((mean == 0).all())  # the input itself is untouched
+    assert bool((res.inputs_after[1] > 1).all())  # the running mean the graph wrote is reported

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ import torch
 import torch.fx
 
 from .. import _compat
-from ._values import clone_inputs, clone_value, flatten
+from ._values import clone_value, flatten
 
 RNG_SEED = 1234
 
@@ -54,6 +54,13 @@ Observer = Callable[[torch.fx.Node, Any], None]
 
 
 class _Interpreter(torch.fx.Interpreter):
+    """Runs a graph without letting it change what it is given. An input the graph may write is
+    copied when the graph first reads it, not up front, and the copy is dropped after its last
+    read if nothing wrote it; with ``widen`` every input is widened to float64 the same way (a
+    widened input is a copy already). So a layer's weights are copied, or widened, from their
+    first use to their last only: FX declares every placeholder at the top, and copying them all
+    there would double a large model's memory."""
+
     def __init__(
         self,
         gm: torch.fx.GraphModule,
@@ -61,6 +68,7 @@ class _Interpreter(torch.fx.Interpreter):
         record: bool,
         observe: Observer | None = None,
         widen: bool = False,
+        written: Collection[int] = (),
     ) -> None:
         super().__init__(gm, garbage_collect_values=not record)
         self.stubs = stubs
@@ -69,10 +77,13 @@ class _Interpreter(torch.fx.Interpreter):
         self.widen = widen
         self.values: dict[str, Any] = {}
         self.final: dict[str, Any] = {}
-
-    def placeholder(self, target: Any, args: Any, kwargs: Any) -> Any:
-        value = super().placeholder(target, args, kwargs)
-        return widen_value(value) if self.widen else value
+        self.position = {p: i for i, p in enumerate(n for n in gm.graph.nodes if n.op == "placeholder")}
+        self.written = written
+        self.prepared: set[torch.fx.Node] = set()
+        # position -> the copy a possibly written input is run on, and the input itself
+        self.copies: dict[int, Any] = {}
+        self.originals: dict[int, Any] = {}
+        self.aliased: set[torch.fx.Node] = set()
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
         stub = self.stubs.get(id(target))
@@ -81,10 +92,57 @@ class _Interpreter(torch.fx.Interpreter):
         return super().call_function(target, args, kwargs)
 
     def run_node(self, n: torch.fx.Node) -> Any:
+        if n.op != "placeholder":
+            for p in n.all_input_nodes:
+                if p.op == "placeholder" and p not in self.prepared:
+                    self._prepare(p)
         out = self._run_node(n)
         if self.observe is not None:
             self.observe(n, out)
+        if self.copies:
+            self._note_aliases(n, out)
+            for p in getattr(self, "user_to_last_uses", {}).get(n, []):
+                self._release(p)
         return out
+
+    def _prepare(self, p: torch.fx.Node) -> None:
+        self.prepared.add(p)
+        v = self.env[p]
+        new = widen_value(v) if self.widen else v
+        i = self.position[p]
+        if i in self.written:
+            if new is v:
+                new = clone_value(v)
+            self.copies[i], self.originals[i] = new, v
+        self.env[p] = new
+
+    def _note_aliases(self, n: torch.fx.Node, out: Any) -> None:
+        """Copies that ``n``'s result shares memory with (a view) may be written after their
+        placeholder's last read, through it: they are kept to the end."""
+        try:
+            storages = {t.untyped_storage().data_ptr() for t in flatten(out) if isinstance(t, torch.Tensor)}
+        except Exception:  # a tensor without a plain storage: take every copy it read as viewed
+            storages = None
+        for p in n.all_input_nodes:
+            copy = self.copies.get(self.position.get(p, -1))
+            if isinstance(copy, torch.Tensor) and (storages is None or copy.untyped_storage().data_ptr() in storages):
+                self.aliased.add(p)
+
+    def _release(self, p: torch.fx.Node) -> None:
+        """After ``p``'s last read: a copy that holds the input's very bits and that nothing views
+        is the input again: it is dropped, so that copies do not pile up over the run. (Bits, not
+        version counters: a kernel may write an argument without moving its counter, as
+        batch_norm does its running statistics.)"""
+        i = self.position.get(p)
+        copy = self.copies.get(i) if i is not None else None
+        if i is None or p in self.aliased or not isinstance(copy, torch.Tensor):
+            return
+        if _same_bits(copy, self.originals[i]):
+            del self.copies[i]
+
+    def inputs_after(self, inputs: Sequence[Any]) -> list[Any]:
+        """The inputs' state after the run: the copies the graph may have written, else the input."""
+        return [self.copies[i] if i in self.copies else v for i, v in enumerate(inputs)]
 
     def _run_node(self, n: torch.fx.Node) -> Any:
         src = n.args[0] if n.target is operator.getitem and n.args else None
@@ -200,33 +258,68 @@ def run_graph(
     observe: Observer | None = None,
     widen: bool = False,
 ) -> RunResult:
-    """Run ``gm`` on clones of ``inputs``; exceptions are returned, not raised. ``observe`` sees
-    every node's value as it is computed.
+    """Run ``gm`` on ``inputs`` without changing them; exceptions are returned, not raised.
+    ``observe`` sees every node's value as it is computed.
 
-    Inputs the graph cannot write (``possibly_written_inputs``) are passed as they are: cloning
-    every parameter of a large model per run would cost more than the run. With ``widen`` (a
-    float64 copy of the graph, ``to_float64``), each input is widened as the graph reads it and
-    freed after its last use, not all at once: a float64 copy of every weight at the same time
-    would double a large model's memory. ``inputs_after`` then holds float64 values only for the
-    inputs the graph may write.
+    Inputs the graph cannot write (``possibly_written_inputs``) are passed as they are; a run
+    that writes one anyway (its version counter moves) is an error, not a silent change. The
+    others are copied when first read and the copies dropped when nothing wrote them
+    (``_Interpreter``). With ``widen`` (a float64 copy of the graph, ``to_float64``) each input
+    is widened when first read and freed after its last use. ``inputs_after`` holds the copies
+    the graph wrote (float64 ones with ``widen``), else the inputs themselves.
     """
     written = possibly_written_inputs(gm)
-    if widen:  # what the graph writes is widened up front: its state after the run is in float64 too
-        inputs = [widen_value(v) if i in written else v for i, v in enumerate(inputs)]
-    args = [v if isinstance(v, torch.Tensor) and i not in written else clone_value(v) for i, v in enumerate(inputs)]
-    interp = _Interpreter(gm, stubs or {}, record, observe, widen)
+    args = list(inputs)
+    shared = [(i, v, _version(v)) for i, v in enumerate(args) if isinstance(v, torch.Tensor) and i not in written]
+    interp = _Interpreter(gm, stubs or {}, record, observe, widen, written)
     torch.manual_seed(RNG_SEED)
     try:
         with torch.no_grad():
             out = interp.run(*args)
     except Exception as e:
-        return RunResult([], args, interp.values, f"{type(e).__name__}: {e}", interp.final)
-    return RunResult(flatten(out), args, interp.values, final_values=interp.final)
+        return RunResult([], interp.inputs_after(args), interp.values, f"{type(e).__name__}: {e}", interp.final)
+    after = interp.inputs_after(args)
+    moved = [i for i, v, version in shared if version is not None and _version(v) != version]
+    if moved:  # fxtv's own analysis missed a write: say so rather than go on with changed inputs
+        error = f"the graph wrote input(s) {moved}, which fx.possibly_written_inputs took as not written"
+        return RunResult([], after, interp.values, error, interp.final)
+    return RunResult(flatten(out), after, interp.values, final_values=interp.final)
 
 
-def run_compiled(fn: Any, inputs: Sequence[Any]) -> RunResult:
-    """Run an inductor boxed callable (takes one list, may clear it) on clones."""
-    args = clone_inputs(inputs)
+_BITS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def _same_bits(copy: torch.Tensor, original: Any) -> bool:
+    """Whether ``copy`` (maybe widened) still holds ``original``'s bits, -0.0 and NaNs included."""
+    if not isinstance(original, torch.Tensor) or copy.shape != original.shape:
+        return False
+    try:
+        a = copy.to(original.dtype) if copy.dtype != original.dtype else copy
+        b = original
+        if a.is_complex():
+            a, b = torch.view_as_real(a), torch.view_as_real(b)
+        if a.is_floating_point():
+            bits = _BITS.get(a.element_size())
+            if bits is None:
+                return False
+            a, b = a.view(bits), b.view(bits)
+        return bool(torch.equal(a, b))
+    except Exception:  # a layout the bit view refuses: keep the copy
+        return False
+
+
+def _version(t: torch.Tensor) -> int | None:
+    try:
+        return int(t._version)
+    except RuntimeError:  # an inference tensor keeps no version counter
+        return None
+
+
+def run_compiled(fn: Any, inputs: Sequence[Any], keep: Collection[int] = ()) -> RunResult:
+    """Run an inductor boxed callable (takes one list, may clear it) on clones of ``inputs``, but
+    for those at the positions in ``keep``, passed as they are (weights a forward graph never
+    writes: cloning each per run would cost more than the run)."""
+    args = [v if i in keep else clone_value(v) for i, v in enumerate(inputs)]
     torch.manual_seed(RNG_SEED)
     try:
         with torch.no_grad():

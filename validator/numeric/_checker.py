@@ -10,7 +10,7 @@ projection of the results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, has_random_ops, run_compiled, run_graph, to_float64
+from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compiled, run_graph, to_float64
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_value, trials
 from ._magnitude import output_magnitudes
@@ -180,13 +180,18 @@ class Checker:
         Fused kernels may legitimately treat non-finite values and signed zeros differently from
         eager kernels, so those are warnings here unless ``special_values_at_lowering="fail"``.
         """
-        if self.base_inputs(label) is None:
+        base = self.base_inputs(label)
+        if base is None:
             return StepCheck(NOT_RUN, reason=f"graph {label} was compiled but never run")
         # Inductor may reuse (donate) input buffers it owns, e.g. saved activations in a backward:
-        # only inputs the FX graph itself mutates are compared.
+        # only inputs the FX graph itself mutates are compared, and every input is cloned, but in
+        # a forward or inference graph the parameters it does not write (nothing is donated there)
+        role = self.trace.graphs[label].role
+        written = possibly_written_inputs(gm)
+        keep = () if role == "backward" else {i for i, p in enumerate(base[1]) if p and i not in written}
         return self.run_trials(
             gm,
-            runner(compiled),
+            runner(compiled, keep),
             lambda t: self.inputs(label, t),
             soft_special=self.options.special_values_at_lowering != "fail",
             only_mutated_inputs=True,
@@ -338,9 +343,9 @@ def _same_objects(a: Sequence[Any], b: Sequence[Any]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
-def runner(compiled: Any) -> Runner:
-    """A compiled boxed callable as a ``Runner``."""
-    return lambda inp: run_compiled(compiled, inp)
+def runner(compiled: Any, keep: Collection[int] = ()) -> Runner:
+    """A compiled boxed callable as a ``Runner`` (``keep``: see ``fx.run_compiled``)."""
+    return lambda inp: run_compiled(compiled, inp, keep)
 
 
 def _tensors(values: Sequence[Any] | None) -> list[torch.Tensor]:
