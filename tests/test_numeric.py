@@ -333,3 +333,14 @@ def test_a_write_that_moves_no_version_counter_is_still_seen() -> None:
     res = run_graph(gm, [x, mean, var])
     assert res.error is None and bool((mean == 0).all())  # the input itself is untouched
     assert bool((res.inputs_after[1] > 1).all())  # the running mean the graph wrote is reported
+
+
+def test_a_float64_input_a_widened_run_writes_is_copied_not_aliased() -> None:
+    from validator.fx import run_graph, to_float64
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return x.add_(1).sin()
+
+    x = torch.zeros(4, dtype=torch.float64)  # widening it is a no-op that shares its memory
+    res = run_graph(to_float64(torch.fx.symbolic_trace(f)), [x], widen=True)
+    assert res.error is None and bool((x == 0).all()) and bool((res.inputs_after[0] == 1).all())

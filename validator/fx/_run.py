@@ -111,7 +111,7 @@ class _Interpreter(torch.fx.Interpreter):
         new = widen_value(v) if self.widen else v
         i = self.position[p]
         if i in self.written:
-            if new is v:
+            if _shares_memory(new, v):  # not widened (an integer, or float64 already): copy it
                 new = clone_value(v)
             self.copies[i], self.originals[i] = new, v
         self.env[p] = new
@@ -284,6 +284,12 @@ def run_graph(
         error = f"the graph wrote input(s) {moved}, which fx.possibly_written_inputs took as not written"
         return RunResult([], after, interp.values, error, interp.final)
     return RunResult(flatten(out), after, interp.values, final_values=interp.final)
+
+
+def _shares_memory(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
+    return a is b or any(_shares_memory(x, y) for x, y in zip(flatten(a), flatten(b), strict=False))
 
 
 _BITS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
