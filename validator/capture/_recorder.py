@@ -351,9 +351,9 @@ class Recorder:
             return
         gm, held = self._held.pop(label)
         inputs = self.trace.graphs[label].runtime_inputs
-        written = _compat.mutated_inputs(fw_metadata)
         if inputs is None:
             return
+        written = _compat.mutated_inputs(fw_metadata)
         if written is None or len(fw_metadata.input_info) != len(inputs):
             written = frozenset(possibly_written_inputs(gm))  # no map onto AOT's inputs: be safe
         with _compat.real_tensors():  # AOT traces under a fake mode

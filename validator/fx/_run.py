@@ -287,9 +287,9 @@ def run_graph(
 
 
 def _shares_memory(a: Any, b: Any) -> bool:
-    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-        return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
-    return a is b or any(_shares_memory(x, y) for x, y in zip(flatten(a), flatten(b), strict=False))
+    """Whether ``a`` is ``b`` or holds a tensor whose storage one of ``b``'s tensors holds."""
+    storages = {t.untyped_storage().data_ptr() for t in flatten(b) if isinstance(t, torch.Tensor)}
+    return a is b or any(t.untyped_storage().data_ptr() in storages for t in flatten(a) if isinstance(t, torch.Tensor))
 
 
 _BITS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}

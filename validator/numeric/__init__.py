@@ -5,7 +5,7 @@ from ._checker import Checker, OutputRoles, Runner, runner
 from ._compare import Mismatch, compare_values
 from ._inputs import Trial, trial_value
 from ._magnitude import output_magnitudes
-from ._precision import coarsest, floating_dtypes, result_precision
+from ._precision import floating_dtypes, result_precision
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
@@ -28,7 +28,6 @@ __all__ = [
     "TrialResult",
     "accumulation_length",
     "compare_runs",
-    "coarsest",
     "compare_values",
     "floating_dtypes",
     "output_magnitudes",
