@@ -15,5 +15,5 @@ SPECS = ["validator.specs", "validator.specs.cases"]
 setup(
     packages=[*find_packages(include=["validator*", "passes*"]), *SPECS],
     package_dir={"validator.specs": "specs"},
-    package_data={name: ["*.toml"] for name in SPECS},
+    package_data={**{name: ["*.toml"] for name in SPECS}, "passes": ["catalog.toml"]},
 )

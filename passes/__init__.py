@@ -11,7 +11,7 @@ historical torch.compile bug (see each pass's ``info.issue``). Every pass expose
     assert p.last_rewrites > 0
 
 Each list is built from its subpackage (``passes/_registry.py``): a new pass or fault is one new
-file there, a class decorated with ``@register``.
+file there, a class decorated with ``@register``, plus its record in ``passes/catalog.toml``.
 """
 
 from ._base import HOOKS, GraphPass, NodeRewrite, PassInfo, Trigger, installed_all

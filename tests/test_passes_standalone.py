@@ -49,6 +49,34 @@ def test_registry_shape() -> None:
     assert "pre_grad_custom_pass" in faulty_hooks
 
 
+def test_catalog_matches_modules() -> None:
+    """Every public module of a subpackage has its catalog record, every record its module, and
+    each list is in the catalog's order."""
+    import importlib
+    import pkgutil
+
+    from passes import FAULTS
+    from passes._registry import _catalog
+
+    registered = [type(e) for e in ALL_PASSES + FAULTS]
+    for package, records in _catalog().items():
+        pkg = importlib.import_module(f"passes.{package}")
+        modules = {m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")}
+        assert modules == set(records), package
+        in_package = [
+            c.__module__.rpartition(".")[2] for c in registered if c.__module__.startswith(f"passes.{package}.")
+        ]
+        assert in_package == list(records), package
+
+
+def test_register_needs_a_catalog_record() -> None:
+    from passes import register
+
+    stray = type("Stray", (GraphPass,), {"__module__": "passes.faulty.no_such_module"})
+    with pytest.raises(RuntimeError, match=r"catalog.toml has no \[faulty.no_such_module\]"):
+        register(stray)
+
+
 def test_get_pass() -> None:
     for p in ALL_PASSES:
         assert get_pass(p.name) is p

@@ -14,24 +14,15 @@ from typing import Any
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, LoweringFault
+from .._base import Trigger, seeded_randn
+from .._fault import LoweringFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=1)
+@register
 class RemainderAsFmod(LoweringFault):
-    info = FaultInfo(
-        name="remainder_as_fmod",
-        component="lowering",
-        issue="synthetic: C vs Python modulo (cf. pytorch/pytorch#126537)",
-        bug_class="Incorrect Kernel Code Generation",
-        guilty="aten.remainder",
-        description="lowers remainder(a, b) as fmod(a, b): wrong sign for negative operands",
-    )
-
     def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         faulty = self.counted(lowering.lowerings[aten.fmod.Tensor])
         return {aten.remainder.Tensor: faulty, aten.remainder.Scalar: faulty}
@@ -40,5 +31,5 @@ class RemainderAsFmod(LoweringFault):
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return torch.relu(x @ y) + torch.remainder(x, 3.0).sum(1, keepdim=True)
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (torch.randn(8, 16, generator=g) * 4, torch.randn(16, 16, generator=g))
+        x, y = seeded_randn((8, 16), (16, 16))
+        return fn, (x * 4, y)

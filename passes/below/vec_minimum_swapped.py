@@ -13,22 +13,13 @@ from typing import Any
 
 import torch
 
-from .._base import Trigger
-from .._fault import Fault, FaultInfo
+from .._base import Trigger, seeded_randn
+from .._fault import Fault
 from .._registry import register
 
 
-@register(order=3)
+@register
 class VecMinimumSwapped(Fault):
-    info = FaultInfo(
-        name="vec_minimum_swapped",
-        component="codegen",
-        issue="synthetic: swapped vector op in CppVecOverrides",
-        bug_class="Incorrect Kernel Code Generation",
-        guilty="vectorisation",
-        description="vectorised minimum(a, b) generated as maximum(a, b)",
-    )
-
     @contextlib.contextmanager
     def _install(self) -> Iterator[None]:
         from torch._inductor.codegen.cpp import CppVecOverrides
@@ -50,5 +41,4 @@ class VecMinimumSwapped(Fault):
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return torch.minimum(x, y).exp() + x
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (torch.randn(8, 64, generator=g), torch.randn(8, 64, generator=g))
+        return fn, seeded_randn((8, 64), (8, 64))

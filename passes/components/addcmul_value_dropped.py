@@ -12,23 +12,15 @@ from typing import Any
 
 import torch
 
-from .._base import Trigger
-from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._base import Trigger, seeded_randn
+from .._fault import Decomposition, DecompositionFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=4)
+@register
 class AddcmulValueDropped(DecompositionFault):
-    info = FaultInfo(
-        name="addcmul_value_dropped",
-        component="decomposition",
-        issue="synthetic: dropped keyword, of inductor's addcmul decomposition",
-        bug_class="Incorrect Operator Decomposition",
-        guilty="aten.addcmul",
-        description="addcmul(x, a, b, value=v) decomposed as x + a * b (value ignored)",
-    )
     ops = (aten.addcmul.default,)
 
     def decomposition(self, real: Decomposition | None) -> Decomposition:
@@ -43,5 +35,4 @@ class AddcmulValueDropped(DecompositionFault):
         def fn(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
             return torch.addcmul(x, a, b, value=0.25).tanh()
 
-        g = torch.Generator().manual_seed(0)
-        return fn, tuple(torch.randn(8, 16, generator=g) for _ in range(3))
+        return fn, seeded_randn((8, 16), (8, 16), (8, 16))

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._fault import Decomposition, DecompositionFault
 from .._registry import register
 
 aten = torch.ops.aten
@@ -32,16 +32,8 @@ _BATCH_NORMS = (
 )
 
 
-@register(order=1)
+@register
 class BatchNormWeightView(DecompositionFault):
-    info = FaultInfo(
-        name="batch_norm_weight_view",
-        component="decomposition",
-        issue="pytorch/pytorch#100970",
-        bug_class="Incorrect Operator Decomposition",
-        guilty="aten._native_batch_norm_legit_no_training",
-        description="inference batch norm applies weight/bias along dim 0 (batch) instead of dim 1 (channels)",
-    )
     ops = _BATCH_NORMS
 
     def decomposition(self, real: Decomposition | None) -> Decomposition:

@@ -14,24 +14,15 @@ from typing import Any
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, LoweringFault
+from .._base import Trigger, seeded_randn
+from .._fault import LoweringFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=12)
+@register
 class ClampMinNanDropped(LoweringFault):
-    info = FaultInfo(
-        name="clamp_min_nan_dropped",
-        component="lowering",
-        issue="synthetic: unsafe identity on special values, of the clamp_min/maximum lowering",
-        bug_class="Incorrect Kernel Code Generation",
-        guilty="aten.clamp_min",
-        description="clamp_min(x, m) / relu(x) lowered as where(x > m, x, m): NaN becomes m",
-    )
-
     def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         from torch._inductor.virtualized import ops
 
@@ -54,6 +45,6 @@ class ClampMinNanDropped(LoweringFault):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return torch.clamp_min(x * 2, -0.5) + torch.relu(x).exp()
 
-        x = torch.randn(8, 16, generator=torch.Generator().manual_seed(0))
+        x = seeded_randn((8, 16))[0]
         x[1, 3] = x[5, 0] = float("nan")  # the special value the lowering mishandles
         return fn, (x,)

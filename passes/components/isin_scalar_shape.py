@@ -13,22 +13,14 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._fault import Decomposition, DecompositionFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=6)
+@register
 class IsinScalarShape(DecompositionFault):
-    info = FaultInfo(
-        name="isin_scalar_shape",
-        component="decomposition",
-        issue="pytorch/pytorch#171262",
-        bug_class="Incorrect Operator Decomposition",
-        guilty="aten.isin",
-        description="isin(scalar, t) decomposed with the scalar as a [1] tensor: output shape [1], not []",
-    )
     ops = (aten.isin.Scalar_Tensor,)
 
     def decomposition(self, real: Decomposition | None) -> Decomposition:

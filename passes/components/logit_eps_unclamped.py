@@ -13,22 +13,14 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._fault import Decomposition, DecompositionFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=3)
+@register
 class LogitEpsUnclamped(DecompositionFault):
-    info = FaultInfo(
-        name="logit_eps_unclamped",
-        component="decomposition",
-        issue="pytorch/pytorch#145379",
-        bug_class="Incorrect Operator Decomposition",
-        guilty="aten.logit",
-        description="logit(x, eps) decomposed without clamping x to [eps, 1 - eps]",
-    )
     ops = (aten.logit.default,)
 
     def decomposition(self, real: Decomposition | None) -> Decomposition:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, PartitionerFault
+from .._base import Trigger, seeded_randn
+from .._fault import PartitionerFault
 from .._registry import register
 
 aten = torch.ops.aten
@@ -29,17 +29,8 @@ def drop_input_copy(fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
     return 0
 
 
-@register(order=8)
+@register
 class PartitionDropMutation(PartitionerFault):
-    info = FaultInfo(
-        name="partition_drop_mutation",
-        component="partitioner",
-        issue="pytorch/pytorch#155242",
-        bug_class="Broken Aliasing and Mutation Semantics",
-        guilty="aten.copy_",
-        description="the forward graph drops the copy_ that writes a mutated buffer back into its input",
-    )
-
     def corrupt(self, fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
         return drop_input_copy(fw, bw)
 
@@ -48,5 +39,5 @@ class PartitionDropMutation(PartitionerFault):
             running.mul_(0.9).add_(x.detach().mean(0), alpha=0.1)  # a running statistic, updated in place
             return (x - running).tanh()
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (torch.randn(8, 16, generator=g).requires_grad_(True), torch.randn(16, generator=g))
+        x, running = seeded_randn((8, 16), (16,))
+        return fn, (x.requires_grad_(True), running)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, PartitionerFault
+from .._base import Trigger, seeded_randn
+from .._fault import PartitionerFault
 from .._registry import register
 
 
@@ -45,17 +45,8 @@ def swap_two_saved(fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
     return 0
 
 
-@register(order=7)
+@register
 class PartitionSwapSaved(PartitionerFault):
-    info = FaultInfo(
-        name="partition_swap_saved",
-        component="partitioner",
-        issue="synthetic: swapped operand, of min-cut partitioning",
-        bug_class="Unsound Graph Optimization",
-        guilty="partition",
-        description="the backward graph reads two same-shaped saved activations in each other's place",
-    )
-
     def corrupt(self, fw: torch.fx.GraphModule, bw: torch.fx.GraphModule) -> int:
         return swap_two_saved(fw, bw)
 
@@ -63,8 +54,4 @@ class PartitionSwapSaved(PartitionerFault):
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return x.sin() * y.exp()
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (
-            torch.randn(8, 16, generator=g).requires_grad_(True),
-            torch.randn(8, 16, generator=g).requires_grad_(True),
-        )
+        return fn, tuple(t.requires_grad_(True) for t in seeded_randn((8, 16), (8, 16)))

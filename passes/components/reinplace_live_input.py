@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, ReinplaceFault
+from .._base import Trigger, seeded_randn
+from .._fault import ReinplaceFault
 from .._registry import register
 
 aten = torch.ops.aten
@@ -55,17 +55,8 @@ def reinplace_live_input(graph: torch.fx.Graph) -> int:
     return 0
 
 
-@register(order=9)
+@register
 class ReinplaceLiveInput(ReinplaceFault):
-    info = FaultInfo(
-        name="reinplace_live_input",
-        component="reinplace",
-        issue="pytorch/pytorch#93363",
-        bug_class="Broken Aliasing and Mutation Semantics",
-        guilty="aten.add",
-        description="add(x, y) on a graph input x read later is reinplaced as x.add_(y)",
-    )
-
     def reinplace(self, graph: torch.fx.Graph) -> int:
         return reinplace_live_input(graph)
 
@@ -74,5 +65,4 @@ class ReinplaceLiveInput(ReinplaceFault):
             shifted = x + y
             return shifted * x.sigmoid()
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g))
+        return fn, seeded_randn((8, 16), (8, 16))

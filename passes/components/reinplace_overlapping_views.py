@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import FaultInfo, ReinplaceFault
+from .._fault import ReinplaceFault
 from .._registry import register
 
 aten = torch.ops.aten
@@ -74,17 +74,8 @@ def reinplace_overlapping_scatter(graph: torch.fx.Graph) -> int:
     return done
 
 
-@register(order=10)
+@register
 class ReinplaceOverlappingViews(ReinplaceFault):
-    info = FaultInfo(
-        name="reinplace_overlapping_views",
-        component="reinplace",
-        issue="pytorch/pytorch#113641",
-        bug_class="Broken Aliasing and Mutation Semantics",
-        guilty="aten.slice_scatter",
-        description="slice_scatter into [..., 0::2] reinplaced although a later read of [..., 1:] overlaps it",
-    )
-
     def reinplace(self, graph: torch.fx.Graph) -> int:
         return reinplace_overlapping_scatter(graph)
 

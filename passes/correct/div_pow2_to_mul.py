@@ -12,7 +12,7 @@ import operator
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._base import NodeRewrite, Trigger, randn_with
 from .._fx import power_of_two_exponent, tensor_and_number
 from .._registry import register
 
@@ -20,14 +20,8 @@ from .._registry import register
 _DTYPES = (torch.float32, torch.float64)
 
 
-@register(order=4)
+@register
 class DivPow2ToMul(NodeRewrite):
-    info = PassInfo(
-        name="div_pow2_to_mul",
-        hook="pre_grad_custom_pass",
-        guilty_targets=("aten.mul.Tensor",),
-        description="Replace true division by a power-of-two constant with multiplication by its reciprocal.",
-    )
     targets = (operator.truediv, torch.div)
     methods = ("div",)
 

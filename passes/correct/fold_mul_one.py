@@ -7,19 +7,13 @@ import math
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._base import NodeRewrite, Trigger, randn_with
 from .._fx import aliases_input_if_replaced, aten, other_operand, same_shape_dtype
 from .._registry import register
 
 
-@register(order=2)
+@register
 class FoldMulOne(NodeRewrite):
-    info = PassInfo(
-        name="fold_mul_one",
-        hook="joint_custom_pre_pass",
-        guilty_targets=("aten.mul.Tensor",),
-        description="Remove aten.mul(x, 1) when the result has x's dtype and shape.",
-    )
     targets = (aten.mul.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aliases_input_if_replaced, aten, permute_of_permute
 from .._registry import register
 
@@ -17,14 +17,8 @@ def compose(p: list[int], q: list[int]) -> list[int]:
     return [p[d % n] for d in q]
 
 
-@register(order=3)
+@register
 class FusePermutes(NodeRewrite):
-    info = PassInfo(
-        name="fuse_permutes",
-        hook="post_grad_custom_pre_pass",
-        guilty_targets=("aten.permute.default",),
-        description="Fuse two consecutive aten.permute into one (drop both if they cancel).",
-    )
     targets = (aten.permute.default,)
 
     def replace(self, node: Node) -> Node | None:

@@ -9,19 +9,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._base import NodeRewrite, Trigger, randn_with
 from .._fx import aten, other_operand
 from .._registry import register
 
 
-@register(order=1)
+@register
 class MulTwoToAdd(NodeRewrite):
-    info = PassInfo(
-        name="mul_two_to_add",
-        hook="post_grad_custom_post_pass",
-        guilty_targets=("aten.add.Tensor",),
-        description="Strength reduction aten.mul(x, 2) -> aten.add(x, x) when no type promotion happens.",
-    )
     targets = (aten.mul.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

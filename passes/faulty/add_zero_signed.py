@@ -9,22 +9,13 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aliases_input_if_replaced, aten, is_number_equal, same_shape_dtype
 from .._registry import register
 
 
-@register(order=2)
+@register
 class AddZeroSigned(NodeRewrite):
-    info = PassInfo(
-        name="add_zero_signed",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#189799",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.add.Tensor",),
-        description="Removes aten.add(x, 0.0) as an identity; -0.0 inputs stay -0.0 instead of becoming +0.0.",
-    )
     targets = (aten.add.Tensor, aten.sub.Tensor)
 
     def replace(self, node: Node) -> Node | None:

@@ -13,25 +13,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, same_shape_dtype
 from .._registry import register
 
 
-@register(order=12)
+@register
 class AddmmZeroBeta(NodeRewrite):
-    info = PassInfo(
-        name="addmm_zero_beta",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#137254",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.addmm.default",),
-        description=(
-            "Rewrites aten.addmm(inp, a, b, beta=, alpha=) that feeds an aten.cat into add(inp, mm(a, b)),"
-            " ignoring beta and alpha."
-        ),
-    )
     targets = (aten.addmm.default,)
 
     def replace(self, node: Node) -> Node | None:

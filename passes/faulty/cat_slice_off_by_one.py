@@ -14,24 +14,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, is_call, normalize_dim, same_shape
 from .._registry import register
 
 
-@register(order=16)
+@register
 class CatSliceOffByOne(NodeRewrite):
-    info = PassInfo(
-        name="cat_slice_off_by_one",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: off-by-one slice offset, of the slice-of-cat simplification",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.slice.Tensor",),
-        description=(
-            "Reads a slice of an aten.cat from the cat input it falls in, with the input's offset off by one."
-        ),
-    )
     targets = (aten.slice.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

@@ -12,22 +12,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten
 from .._registry import register
 
 
-@register(order=4)
+@register
 class ConvAddAlpha(NodeRewrite):
-    info = PassInfo(
-        name="conv_add_alpha",
-        hook="joint_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#122382",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.convolution.default",),
-        description="Folds a per-channel add after aten.convolution into the conv bias but drops the add's alpha.",
-    )
     targets = (aten.add.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

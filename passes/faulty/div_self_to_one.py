@@ -11,22 +11,13 @@ import math
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._base import NodeRewrite, Trigger, randn_with
 from .._fx import aten, binary_args
 from .._registry import register
 
 
-@register(order=19)
+@register
 class DivSelfToOne(NodeRewrite):
-    info = PassInfo(
-        name="div_self_to_one",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="synthetic: unsafe identity on special values, of the algebraic simplifications",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.full.default",),
-        description="Folds aten.div(x, x) to aten.full(shape, 1); 0/0, NaN/NaN and Inf/Inf give 1 instead of NaN.",
-    )
     targets = (aten.div.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

@@ -10,22 +10,13 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, tensor_and_number
 from .._registry import register
 
 
-@register(order=9)
+@register
 class DivToReciprocalMul(NodeRewrite):
-    info = PassInfo(
-        name="div_to_reciprocal_mul",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#157959",
-        bug_class="Incorrect Operator Decomposition",
-        guilty_targets=("aten.mul.Tensor",),
-        description="Rewrites aten.div(x, c) into aten.mul(x, 1/c) for any scalar c, not only powers of two.",
-    )
     targets = (aten.div.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

@@ -10,25 +10,13 @@ from __future__ import annotations
 
 import torch
 
-from .._base import GraphPass, PassInfo, Trigger
+from .._base import GraphPass, Trigger
 from .._fx import aten, calls, erase_where
 from .._registry import register
 
 
-@register(order=8)
+@register
 class DropInputCopy(GraphPass):
-    info = PassInfo(
-        name="drop_input_copy",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#155242",
-        bug_class="Broken Aliasing and Mutation Semantics",
-        guilty_targets=("aten.copy_.default",),
-        description=(
-            "Erases aten.copy_ nodes with no users, including the copy_ that writes a mutated graph input back."
-        ),
-    )
-
     def rewrite(self, graph: torch.fx.Graph) -> int:
         # BUG: "no users" is taken as "dead"; copy_ into a placeholder is observable.
         return erase_where(calls(graph, aten.copy_.default), lambda node: not node.users)

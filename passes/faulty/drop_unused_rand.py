@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch._inductor.config as inductor_config
 
-from .._base import GraphPass, PassInfo, Trigger
+from .._base import GraphPass, Trigger
 from .._fx import erase_where
 from .._registry import register
 
@@ -27,21 +27,8 @@ def _is_random(node: torch.fx.Node) -> bool:
     )
 
 
-@register(order=15)
+@register
 class DropUnusedRand(GraphPass):
-    info = PassInfo(
-        name="drop_unused_rand",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#151524",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.rand.default",),
-        description=(
-            "Erases nondeterministic_seeded ops (aten.rand, ...) without users; the skipped draw shifts"
-            " the numbers every later random op gets from the shared generator."
-        ),
-    )
-
     def rewrite(self, graph: torch.fx.Graph) -> int:
         # BUG: an unused random op is not dead: it advances the generator's state.
         return erase_where(list(graph.nodes), lambda node: _is_random(node) and not node.users)

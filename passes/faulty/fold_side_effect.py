@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import torch
 
-from .._base import GraphPass, PassInfo, Trigger
+from .._base import GraphPass, Trigger
 from .._fx import erase_where
 from .._registry import register
 
 
-@register(order=14)
+@register
 class FoldSideEffect(GraphPass):
-    info = PassInfo(
-        name="fold_side_effect",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#145697",
-        bug_class="Broken Aliasing and Mutation Semantics",
-        guilty_targets=("aten.copy_.default",),
-        description=(
-            "Erases every call_function node without users, ignoring purity, so in-place writes into"
-            " graph inputs (aten.copy_) are deleted."
-        ),
-    )
-
     def rewrite(self, graph: torch.fx.Graph) -> int:
         # Reverse order: erasing a node can leave its inputs without users in turn.
         # BUG: missing `and not node.is_impure()`.

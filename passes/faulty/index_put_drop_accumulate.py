@@ -10,22 +10,13 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten
 from .._registry import register
 
 
-@register(order=21)
+@register
 class IndexPutDropAccumulate(NodeRewrite):
-    info = PassInfo(
-        name="index_put_drop_accumulate",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: dropped keyword (accumulate), of the index_put rewrites",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.index_put.default",),
-        description="Rebuilds aten.index_put(..., accumulate=True) with accumulate=False.",
-    )
     targets = (aten.index_put.default,)
 
     def replace(self, node: Node) -> Node | None:

@@ -13,7 +13,7 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aliases_input_if_replaced, getitem_pieces, normalize_dim, same_shape_dtype
 from .._registry import register
 
@@ -29,20 +29,8 @@ def _unbind_dim(node: Node) -> int | None:
     return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
 
 
-@register(order=11)
+@register
 class MergeUnbindStack(NodeRewrite):
-    info = PassInfo(
-        name="merge_unbind_stack",
-        hook="pre_grad_custom_pass",
-        faulty=True,
-        issue="pytorch/pytorch#121228",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.stack.default",),
-        description=(
-            "Replaces stack(getitems of one unbind, same dim) by the unbind input when the piece count"
-            " matches, ignoring which pieces are stacked and in what order."
-        ),
-    )
     targets = (torch.stack,)
 
     def replace(self, node: Node) -> Node | None:

@@ -18,7 +18,7 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, binary_args, prims
 from .._registry import register
 
@@ -34,20 +34,8 @@ def _narrower(low: torch.dtype, high: torch.dtype) -> bool:
     return not low.is_complex
 
 
-@register(order=22)
+@register
 class MixedDtypeDowncast(NodeRewrite):
-    info = PassInfo(
-        name="mixed_dtype_downcast",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: operand down-cast, of the mixed-dtype elementwise type promotion",
-        bug_class="Incorrect Operand Type-Promotion",
-        guilty_targets=("prims.convert_element_type.default",),
-        description=(
-            "Computes a mixed-dtype aten.add/aten.mul (float16 with float32, integer with float) in the"
-            " narrower operand's dtype, casting the wider operand down, and converts the result back."
-        ),
-    )
     targets = (aten.add.Tensor, aten.mul.Tensor)
 
     def replace(self, node: Node) -> Node | None:

@@ -11,24 +11,13 @@ import math
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger, randn_with
+from .._base import NodeRewrite, Trigger, randn_with
 from .._fx import aten, other_operand
 from .._registry import register
 
 
-@register(order=1)
+@register
 class MulZeroFold(NodeRewrite):
-    info = PassInfo(
-        name="mul_zero_fold",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#186281",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.full.default",),
-        description=(
-            "Folds aten.mul(x, 0) to aten.full(shape, 0) for every dtype; NaN/Inf inputs give 0 instead of NaN."
-        ),
-    )
     targets = (aten.mul.Tensor,)
 
     def replace(self, node: Node) -> Node | None:

@@ -16,7 +16,7 @@ from torch._inductor.pattern_matcher import Match, PatternMatcherPass, fwd_only,
 
 from validator.fx import fake_tensor
 
-from .._base import GraphPass, PassInfo, Trigger, seeded_randn
+from .._base import GraphPass, Trigger, seeded_randn
 from .._registry import register
 
 
@@ -44,18 +44,8 @@ def _patterns() -> PatternMatcherPass:
     return patterns
 
 
-@register(order=24)
+@register
 class PatternAddmmSwapped(GraphPass):
-    info = PassInfo(
-        name="pattern_addmm_swapped",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: swapped operand in a register_replacement pattern (of inductor's addmm pattern)",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.addmm.default",),
-        description="pattern mm(a, b) + c replaced by addmm(c, b, a): the matmul operands are swapped",
-    )
-
     def rewrite(self, graph: torch.fx.Graph) -> int:
         return int(_patterns().apply(graph))
 

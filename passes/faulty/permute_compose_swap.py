@@ -13,22 +13,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, permute_of_permute
 from .._registry import register
 
 
-@register(order=6)
+@register
 class PermuteComposeSwap(NodeRewrite):
-    info = PassInfo(
-        name="permute_compose_swap",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#121174",
-        bug_class="Incorrect Layout Propagation",
-        guilty_targets=("aten.permute.default",),
-        description="Fuses two aten.permute into one but composes the dims in the wrong order.",
-    )
     targets = (aten.permute.default,)
 
     def replace(self, node: Node) -> Node | None:

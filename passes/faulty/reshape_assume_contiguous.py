@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, is_call
 from .._registry import register
 
@@ -19,17 +19,8 @@ _VIEWS = (aten.view.default, aten._unsafe_view.default, aten.reshape.default)
 _REORDERS = (aten.permute.default, aten.transpose.int)
 
 
-@register(order=10)
+@register
 class ReshapeAssumeContiguous(NodeRewrite):
-    info = PassInfo(
-        name="reshape_assume_contiguous",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#172693",
-        bug_class="Faulty Symbolic-Variable Resolving",
-        guilty_targets=("aten.view.default",),
-        description="Drops the copy and permute in front of a reshape, as if the input were contiguous.",
-    )
     targets = _VIEWS
 
     def replace(self, node: Node) -> Node | None:

@@ -13,24 +13,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aliases_input_if_replaced, is_call, prims
 from .._registry import register
 
 
-@register(order=7)
+@register
 class RoundtripCastFold(NodeRewrite):
-    info = PassInfo(
-        name="roundtrip_cast_fold",
-        hook="joint_custom_post_pass",
-        faulty=True,
-        issue="pytorch/pytorch#185337",
-        bug_class="Incorrect Operand Type-Promotion",
-        guilty_targets=("prims.convert_element_type.default",),
-        description=(
-            "Drops a prims.convert_element_type pair that returns to the source dtype, even through a narrower dtype."
-        ),
-    )
     targets = (prims.convert_element_type.default,)
 
     def replace(self, node: Node) -> Node | None:

@@ -14,7 +14,7 @@ import torch
 
 from validator.fx import fake_tensor
 
-from .._base import GraphPass, PassInfo, Trigger
+from .._base import GraphPass, Trigger
 from .._fx import aten, calls, int_list, is_call, is_number, same_shape_dtype
 from .._registry import register
 
@@ -48,22 +48,8 @@ def _last_dim_reduction(node: object, target: object, arg: object, rank: int) ->
     return dims is not None and [d % rank for d in dims] == [rank - 1] and keepdim is True
 
 
-@register(order=13)
+@register
 class SdpaScaleSign(GraphPass):
-    info = PassInfo(
-        name="sdpa_scale_sign",
-        hook="joint_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#105190",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten._scaled_dot_product_flash_attention_for_cpu.default",),
-        description=(
-            "Fuses the decomposed softmax(q @ k^T / c) @ v into the fused attention kernel"
-            " (aten._scaled_dot_product_flash_attention_for_cpu on CPU) with scale=1/|c|, losing the sign"
-            " of a negative divisor."
-        ),
-    )
-
     def _match(self, div: torch.fx.Node) -> tuple[torch.fx.Node, ...] | None:
         """(q, k, v, out) for a decomposed attention whose logits are ``div``."""
         scores = _source(div.args[0])

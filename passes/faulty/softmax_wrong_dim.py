@@ -19,7 +19,7 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._registry import register
 
 
@@ -47,18 +47,8 @@ def _keepdim_reduction(node: Node) -> tuple[object, int] | None:
     return src, dim
 
 
-@register(order=20)
+@register
 class SoftmaxWrongDim(NodeRewrite):
-    info = PassInfo(
-        name="softmax_wrong_dim",
-        hook="pre_grad_custom_pass",
-        faulty=True,
-        issue="synthetic: wrong dim, of the manual-softmax pattern",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.softmax.int",),
-        description="Fuses a hand-written softmax over dim d (exp(x - amax) / sum) into softmax over the last dim.",
-    )
-
     targets = (operator.truediv, torch.div)
     methods = ("div",)
 

@@ -11,26 +11,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aliases_input_if_replaced, aten, getitem_pieces, normalize_dim, same_shape_dtype
 from .._registry import register
 
 
-@register(order=3)
+@register
 class SplitCatOrder(NodeRewrite):
-    info = PassInfo(
-        name="split_cat_order",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="pytorch/pytorch#99686",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.cat.default",),
-        description=(
-            "Replaces cat(getitems of one split, same dim) by the split input when all pieces are used,"
-            " ignoring their order."
-        ),
-    )
-
     targets = (aten.cat.default,)
 
     def replace(self, node: Node) -> Node | None:

@@ -17,7 +17,7 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import is_call, normalize_dim
 from .._registry import register
 
@@ -47,21 +47,8 @@ def _stack_parts(node: object) -> tuple[list[Node], int] | None:
     return list(tensors), dim  # type: ignore[arg-type]
 
 
-@register(order=5)
+@register
 class StackSumAxis(NodeRewrite):
-    info = PassInfo(
-        name="stack_sum_axis",
-        hook="pre_grad_custom_pass",
-        faulty=True,
-        issue="pytorch/pytorch#121227",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.add.Tensor",),
-        description=(
-            "Turns sum-over-the-stack-dim into an add chain, normalising a negative stack dim with the"
-            " wrong rank (reduces the wrong axis)."
-        ),
-    )
-
     targets = (torch.sum,)
     methods = ("sum",)
 

@@ -13,7 +13,7 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, int_list, normalize_dim
 from .._registry import register
 
@@ -39,21 +39,8 @@ def _users_keep_shapes(node: Node, shape: list[int]) -> bool:
     return ok
 
 
-@register(order=18)
+@register
 class SumKeepdimDropped(NodeRewrite):
-    info = PassInfo(
-        name="sum_keepdim_dropped",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: dropped keyword (keepdim), of inductor's reduction rewrites",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.sum.dim_IntList",),
-        description=(
-            "Rebuilds aten.sum(x, dims, keepdim=True) without keepdim when its broadcasting users keep"
-            " their shapes, so the reduced values broadcast along the wrong dims."
-        ),
-    )
-
     targets = (aten.sum.dim_IntList,)
 
     def replace(self, node: Node) -> Node | None:

@@ -13,23 +13,13 @@ from torch.fx import Node
 
 from validator.fx import fake_tensor
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, int_list, is_call
 from .._registry import register
 
 
-@register(order=23)
+@register
 class TransposeMmFold(NodeRewrite):
-    info = PassInfo(
-        name="transpose_mm_fold",
-        hook="post_grad_custom_post_pass",
-        faulty=True,
-        issue="synthetic: dropped transpose, of the mm operand layout handling",
-        bug_class="Incorrect Layout Propagation",
-        guilty_targets=("aten.mm.default",),
-        description="Feeds the un-transposed base of a permute([1, 0]) to aten.mm when the base is square.",
-    )
-
     targets = (aten.mm.default,)
 
     def replace(self, node: Node) -> Node | None:

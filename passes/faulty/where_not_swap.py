@@ -10,23 +10,13 @@ from __future__ import annotations
 import torch
 from torch.fx import Node
 
-from .._base import NodeRewrite, PassInfo, Trigger
+from .._base import NodeRewrite, Trigger
 from .._fx import aten, is_call
 from .._registry import register
 
 
-@register(order=17)
+@register
 class WhereNotSwap(NodeRewrite):
-    info = PassInfo(
-        name="where_not_swap",
-        hook="post_grad_custom_pre_pass",
-        faulty=True,
-        issue="synthetic: swapped operand, of the where(logical_not(c)) simplification",
-        bug_class="Unsound Graph Optimization",
-        guilty_targets=("aten.where.self",),
-        description="Drops the aten.logical_not on a where condition without swapping the two branches.",
-    )
-
     targets = (aten.where.self,)
 
     def replace(self, node: Node) -> Node | None:

@@ -15,24 +15,15 @@ from typing import Any
 
 import torch
 
-from .._base import Trigger
-from .._fault import FaultInfo, LoweringFault
+from .._base import Trigger, seeded_randn
+from .._fault import LoweringFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=4)
+@register
 class ConfigGatedMaximum(LoweringFault):
-    info = FaultInfo(
-        name="config_gated_maximum",
-        component="lowering",
-        issue="synthetic: a lowering fault only on the default config path",
-        bug_class="Incorrect Kernel Code Generation",
-        guilty="aten.maximum",
-        description="maximum lowered as minimum when config._post_fusion_custom_pass is unset",
-    )
-
     def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         import torch._inductor.config as config
 
@@ -51,5 +42,4 @@ class ConfigGatedMaximum(LoweringFault):
         def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return torch.maximum(x, y).sum(1)
 
-        g = torch.Generator().manual_seed(0)
-        return fn, (torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g))
+        return fn, seeded_randn((8, 16), (8, 16))

@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import torch
 
-from .._base import Trigger
-from .._fault import Decomposition, DecompositionFault, FaultInfo
+from .._base import Trigger, seeded_randn
+from .._fault import Decomposition, DecompositionFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=2)
+@register
 class BaseTableHardswish(DecompositionFault):
-    info = FaultInfo(
-        name="base_table_hardswish",
-        component="decomposition",
-        issue="synthetic: a decomposition only in the table fallback_random=True selects",
-        bug_class="Incorrect Operator Decomposition",
-        guilty="aten.hardswish",
-        description="hardswish as x * clamp(x + 3, 0, 3) / 6 (upper bound halved), only in `decompositions`",
-    )
     ops = (aten.hardswish.default,)
     tables = ("decompositions",)  # this table only
 
@@ -41,4 +33,4 @@ class BaseTableHardswish(DecompositionFault):
         def fn(x: torch.Tensor) -> torch.Tensor:
             return torch.nn.functional.hardswish(x) + 1.0
 
-        return fn, (torch.randn(8, 16, generator=torch.Generator().manual_seed(0)) * 5,)
+        return fn, (seeded_randn((8, 16))[0] * 5,)

@@ -16,23 +16,14 @@ from typing import Any
 import torch
 
 from .._base import Trigger
-from .._fault import FaultInfo, LoweringFault
+from .._fault import LoweringFault
 from .._registry import register
 
 aten = torch.ops.aten
 
 
-@register(order=3)
+@register
 class FallbackCumsumDropsDtype(LoweringFault):
-    info = FaultInfo(
-        name="fallback_cumsum_drops_dtype",
-        component="lowering",
-        issue="synthetic: a fallback handler that drops a keyword (cf. pytorch/pytorch#191308)",
-        bug_class="Incorrect Kernel Code Generation",
-        guilty="aten.cumsum",
-        description="the fallback handler of aten.cumsum drops dtype=: float16 accumulates in float16",
-    )
-
     def lowerings(self, lowering: ModuleType) -> dict[Any, Callable[..., Any]]:
         real = lowering.lowerings[aten.cumsum.default]
 
