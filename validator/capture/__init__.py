@@ -20,10 +20,6 @@ from ._index import IndexRecorder
 from ._recorder import Recorder
 from ._schedule import Access, BufferInfo, FusionHook, KernelGroup, Merge, Schedule
 from ._trace import (
-    KIND_AOT,
-    KIND_FX,
-    KIND_LOWERING,
-    KIND_PARTITION,
     GraphRecord,
     IndexRewrite,
     PatternFire,
@@ -33,10 +29,6 @@ from ._trace import (
 )
 
 __all__ = [
-    "KIND_AOT",
-    "KIND_FX",
-    "KIND_LOWERING",
-    "KIND_PARTITION",
     "STAGES",
     "Access",
     "BufferInfo",

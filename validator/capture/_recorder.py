@@ -27,10 +27,6 @@ from ..fx import clone_inputs, clone_value, fingerprint, is_fake, possibly_writt
 from ..kinds import StepKind
 from ._stubs import LoweringStub
 from ._trace import (
-    KIND_AOT,
-    KIND_FX,
-    KIND_LOWERING,
-    KIND_PARTITION,
     AotInfo,
     GraphRecord,
     PartitionInfo,
@@ -131,7 +127,7 @@ class Recorder:
         name: str,
         lin: _Lineage,
         *,
-        kind: StepKind = KIND_FX,
+        kind: StepKind = StepKind.FX,
         stage: str | None = None,
         implicit: bool = False,
         parent: int | None = -1,
@@ -267,9 +263,7 @@ class Recorder:
     def pre_grad(
         self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any, *a: Any, **k: Any
     ) -> Any:
-        state: dict[str, Any] = {}
-
-        def enter() -> None:
+        def enter(state: dict[str, Any]) -> None:
             lin = self._new_lineage("pre_grad", gm)
             rec = self.trace.graphs[lin.label]
             if not any(is_fake(x) for x in example_inputs):
@@ -283,15 +277,26 @@ class Recorder:
             state["lin"] = lin
             state["frame"] = self.open_frame("pre_grad_passes", gm, stage="pre_grad")
 
-        self.guarded("pre_grad enter", enter)
-        out: Any = None
-        try:
-            out = orig(gm, example_inputs, *a, **k)
-        finally:
-            self.guarded("pre_grad exit", lambda: self._leave_stage(state, out, "end of pre-grad passes"))
+        state, out = self._in_stage(
+            "pre_grad", enter, lambda: orig(gm, example_inputs, *a, **k), "end of pre-grad passes"
+        )
         if "lin" in state:
             self._last_pre_grad = state["lin"]
         return out
+
+    def _in_stage(
+        self, what: str, enter: Callable[[dict[str, Any]], None], call: Callable[[], Any], why: str
+    ) -> tuple[dict[str, Any], Any]:
+        """``call()`` (the stage itself) between ``enter(state)`` and leaving the stage; neither may
+        break the user's compile (``guarded``). Returns the stage's state and ``call()``'s output."""
+        state: dict[str, Any] = {}
+        self.guarded(f"{what} enter", lambda: enter(state))
+        out: Any = None
+        try:
+            out = call()
+        finally:
+            self.guarded(f"{what} exit", lambda: self._leave_stage(state, out, why))
+        return state, out
 
     def _leave_stage(self, state: dict[str, Any], out: Any, why: str) -> None:
         lin: _Lineage | None = state.get("lin")
@@ -306,9 +311,8 @@ class Recorder:
     def joint(self, orig: Callable[..., Any], gm: torch.fx.GraphModule, *a: Any, **k: Any) -> Any:
         if self._joint_depth > 0 or not self.active:  # recursion into HOP subgraphs
             return orig(gm, *a, **k)
-        state: dict[str, Any] = {}
 
-        def enter() -> None:
+        def enter(state: dict[str, Any]) -> None:
             is_joint = any(n.op == "placeholder" and n.name.startswith("tangents") for n in gm.graph.nodes)
             lin = self._lookup(gm) or self._new_lineage("joint" if is_joint else "inference", gm)
             state["lin"] = lin
@@ -316,21 +320,21 @@ class Recorder:
             self._stage.append(lin)
             state["frame"] = self.open_frame("joint_graph_passes", gm, stage="joint")
 
-        self.guarded("joint enter", enter)
-        self._joint_depth += 1
-        out: Any = None
-        try:
-            out = orig(gm, *a, **k)
-        finally:
-            self._joint_depth -= 1
-            self.guarded("joint exit", lambda: self._leave_stage(state, out, "end of joint passes"))
+        def call() -> Any:
+            self._joint_depth += 1
+            try:
+                return orig(gm, *a, **k)
+            finally:
+                self._joint_depth -= 1
+
+        state, out = self._in_stage("joint", enter, call, "end of joint passes")
         if "lin" in state:
             self._last_joint = state["lin"]
         return out
 
     def _record_aot_step(self, lin: _Lineage) -> None:
         src = self._last_pre_grad
-        step = self._add_step("aot_trace (functionalize + decompose)", lin, kind=KIND_AOT, stage="aot")
+        step = self._add_step("aot_trace (functionalize + decompose)", lin, kind=StepKind.AOT, stage="aot")
         step.aot = AotInfo(src.label if src is not None else None, _compat.tracing_fw_metadata())
         if src is not None:
             self._settle_held(src.label, step.aot.fw_metadata)
@@ -373,7 +377,7 @@ class Recorder:
             bw_lin = self._new_lineage("backward", bw)
             self._pending["forward"].append(fw_lin)
             self._pending["backward"].append(bw_lin)
-            step = self._add_step("partition", joint, kind=KIND_PARTITION, stage="partition")
+            step = self._add_step("partition", joint, kind=StepKind.PARTITION, stage="partition")
             step.changed = True
             step.before = joint.version
             step.after = (fw_lin.version, bw_lin.version)
@@ -397,9 +401,7 @@ class Recorder:
     def inductor(
         self, orig: Callable[..., Any], gm: torch.fx.GraphModule, example_inputs: Any, *a: Any, **k: Any
     ) -> Any:
-        state: dict[str, Any] = {}
-
-        def enter() -> None:
+        def enter(state: dict[str, Any]) -> None:
             role = "backward" if k.get("is_backward") else ("inference" if k.get("is_inference") else "forward")
             lin = self._lookup(gm)
             if lin is None and self._pending[role]:
@@ -416,12 +418,8 @@ class Recorder:
             self._stage.append(lin)
             state["frame"] = self.open_frame("inductor post-grad", gm, stage="post_grad")
 
-        self.guarded("inductor enter", enter)
-        out: Any = None
-        try:
-            out = orig(gm, example_inputs, *a, **k)
-        finally:
-            self.guarded("inductor exit", lambda: self._leave_stage(state, None, ""))
+        # the stage's output is compiled code, not a graph: leaving it syncs nothing
+        state, out = self._in_stage("inductor", enter, lambda: orig(gm, example_inputs, *a, **k), "")
         self.guarded("lowering", lambda: self._record_lowering(state, out))
         return out
 
@@ -431,7 +429,7 @@ class Recorder:
             return
         rec = self.trace.graphs[lin.label]
         rec.fw_metadata = state.get("meta")
-        step = self._add_step("lowering + codegen", lin, kind=KIND_LOWERING, stage="lowering")
+        step = self._add_step("lowering + codegen", lin, kind=StepKind.LOWERING, stage="lowering")
         attr = _compat.compiled_callable_attr(output_code)
         if attr is None or getattr(output_code, attr, None) is None:
             step.not_run = f"compiled artifact {type(output_code).__name__} exposes no callable"
@@ -461,9 +459,7 @@ class Recorder:
         setattr(output_code, attr, capture_inputs)
 
 
-def _kept_inputs(
-    values: Any, gm: torch.fx.GraphModule | None, keep: Callable[[Any], bool] | None = None
-) -> list[Any]:
+def _kept_inputs(values: Any, gm: torch.fx.GraphModule | None, keep: Callable[[Any], bool] | None = None) -> list[Any]:
     """The real inputs of a graph's first run, as the checks will see them: clones, except the
     parameters the graph cannot write, which do not change while fxtv runs (cloning a large
     model's every weight would double its memory). ``keep``: which values to keep by reference

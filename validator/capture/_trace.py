@@ -9,12 +9,6 @@ import torch.fx
 
 from ..kinds import StepKind
 
-# Step kinds by their short names (validator.kinds.StepKind).
-KIND_FX = StepKind.FX
-KIND_AOT = StepKind.AOT
-KIND_PARTITION = StepKind.PARTITION
-KIND_LOWERING = StepKind.LOWERING
-
 
 @dataclass
 class PatternFire:
@@ -50,7 +44,7 @@ class Step:
     name: str
     stage: str
     graph: str  # the graph lineage it transforms, e.g. "forward#0"
-    kind: StepKind = KIND_FX
+    kind: StepKind = StepKind.FX
     parent: int | None = None
     children: list[int] = field(default_factory=list)
     changed: bool = False
@@ -61,8 +55,8 @@ class Step:
     erased: list[str] = field(default_factory=list)
     replaced: dict[str, str] = field(default_factory=dict)  # old node name -> new node name
     pattern: PatternFire | None = None
-    aot: AotInfo | None = None  # KIND_AOT steps
-    partition: PartitionInfo | None = None  # KIND_PARTITION steps
+    aot: AotInfo | None = None  # StepKind.AOT steps
+    partition: PartitionInfo | None = None  # StepKind.PARTITION steps
     device: str | None = None  # a lowering recompiled for another device (below_fx.device_steps)
     lowering_pattern: bool = False  # a pattern whose replacement is a lowering (runs only compiled)
     not_run: str | None = None  # why this step cannot be checked, set when it is captured

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..capture import KIND_LOWERING, Step, Trace
+from ..capture import Step, Trace
+from ..kinds import StepKind
 from ..numeric import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, Checker, CheckOptions, StepCheck
 from ..symbolic import SymbolicResult
 from ._nodes import NodeBlame
@@ -132,7 +133,7 @@ def _confirm_special(checker: Checker, step: Step, check: StepCheck) -> StepChec
     rewrite. Ordinary trials are never downgraded.
     """
     bad = [t for t in check.trials if t.diverged]
-    if check.verdict != DIVERGED or step.kind == KIND_LOWERING or not bad or not all(t.special for t in bad):
+    if check.verdict != DIVERGED or step.kind == StepKind.LOWERING or not bad or not all(t.special for t in bad):
         return check
     if any(m.kind in _OWN_DTYPE for t in bad for m in t.mismatches):
         # the after-graph over/underflows in the program's own dtype: wrong whether or not this

@@ -15,8 +15,9 @@ import torch
 import torch.fx
 
 from .. import _compat
-from ..capture import KIND_FX, Step
+from ..capture import Step
 from ..fx import output_nodes
+from ..kinds import StepKind
 from ._facts import build_domain, shape_facts
 from ._obligation import DTYPE, SHAPE, STRIDE, VIEW_MAP, Obligation
 from ._replay import replay_on_graph
@@ -82,8 +83,9 @@ class StepShapeChecker:
                 yield Obligation(DTYPE, self.step.graph, subject, str(vb.dtype), str(va.dtype), v, step=self.step.index)
             if vb.dim() != va.dim():
                 v = _mismatch(f"rank {vb.dim()} -> {va.dim()}", vb.dim(), va.dim())
-                yield Obligation(SHAPE, self.step.graph, subject, str(list(vb.shape)), str(list(va.shape)), v,
-                                 step=self.step.index)
+                yield Obligation(
+                    SHAPE, self.step.graph, subject, str(list(vb.shape)), str(list(va.shape)), v, step=self.step.index
+                )
                 continue
             for d, (sb, sa) in enumerate(zip(vb.shape, va.shape, strict=True)):
                 yield self._prove(SHAPE, f"{subject} size[{d}]", sb, sa)
@@ -116,7 +118,7 @@ class StepShapeChecker:
 
 
 def graph_obligations(step: Step, *, timeout_ms: int) -> list[Obligation]:
-    if step.kind != KIND_FX or not isinstance(step.before, torch.fx.GraphModule):
+    if step.kind != StepKind.FX or not isinstance(step.before, torch.fx.GraphModule):
         return []
     if not isinstance(step.after, torch.fx.GraphModule):
         return []

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..capture import KIND_LOWERING, Trace
+from ..capture import Trace
+from ..kinds import StepKind
 from ._fusion_checks import fusion_obligations
 from ._graph_checks import graph_obligations
 from ._index_checks import index_obligations
@@ -54,7 +55,7 @@ def check_trace(
                 result.obligations += graph_obligations(step, timeout_ms=opts.timeout_ms)
             except Exception as e:  # one step's failure must not hide the others
                 result.errors.append(f"{trace.qualified_name(step)}: {type(e).__name__}: {e}")
-    lowering = {s.graph: s.index for s in trace.steps if s.kind == KIND_LOWERING}
+    lowering = {s.graph: s.index for s in trace.steps if s.kind == StepKind.LOWERING}
     if opts.index_rewrites:
         labels = frozenset(trace.graphs) if opts.int32 else _cuda_graphs(trace) if opts.int32 is None else frozenset()
         try:

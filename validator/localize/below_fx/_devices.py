@@ -15,8 +15,9 @@ import torch
 import torch.fx
 
 from ... import _compat
-from ...capture import KIND_LOWERING, Step, Trace
+from ...capture import Step, Trace
 from ...fx import snapshot
+from ...kinds import StepKind
 from ...numeric import Checker
 
 
@@ -87,7 +88,7 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
     out: list[Step] = []
     done = {(s.graph, s.device) for s in trace.steps if s.device}
     for step in list(trace.steps):
-        if step.kind != KIND_LOWERING or not step.changed or step.device:
+        if step.kind != StepKind.LOWERING or not step.changed or step.device:
             continue
         base = checker.base_inputs(step.graph)
         if base is None:
@@ -101,7 +102,7 @@ def device_steps(trace: Trace, checker: Checker) -> list[Step]:
                 name=f"lowering + codegen on {dev}",
                 stage=step.stage,
                 graph=step.graph,
-                kind=KIND_LOWERING,
+                kind=StepKind.LOWERING,
                 changed=True,
                 before=step.before,
                 device=dev,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...capture import KIND_FX, Step
+from ...capture import Step
+from ...kinds import StepKind
 from ...numeric import Mismatch, TrialResult
 from .. import Localization, NodeBlame, StepVerdict
 from ._ddmin import shrink_pair
@@ -14,7 +15,7 @@ from ._pair import ShrunkPair
 
 # Step kinds whose sides are two FX graphs with the same signature (aot, partition and
 # lowering steps change what a graph is).
-SUPPORTED_KINDS = (KIND_FX,)
+SUPPORTED_KINDS = (StepKind.FX,)
 
 
 def check_supported(step: Step, subject: str, note: str = "") -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import torch
 import torch.fx
 
-from ...capture import KIND_FX, KIND_LOWERING, Step
+from ...capture import Step
+from ...kinds import StepKind
 from ...localize import Localization
 from ._nodes import Marks, node_text
 
@@ -49,12 +50,12 @@ def graphs_section(step: Step, loc: Localization, prefix: str, *, guilty: bool) 
     if guilty and loc.below is not None:
         blamed_before.update((n, "in the diverging kernel") for n in loc.below.fx_nodes)
     marks = Marks(step, blamed_before, blamed_after)
-    if before is not None and len(afters) == 1 and step.kind == KIND_FX:
+    if before is not None and len(afters) == 1 and step.kind == StepKind.FX:
         table = _aligned(before, afters[0][1], marks)
     elif afters:
         table = _unaligned(before, afters, marks)
     else:
-        kind = "the compiled code" if step.kind == KIND_LOWERING else type(step.after).__name__
+        kind = "the compiled code" if step.kind == StepKind.LOWERING else type(step.after).__name__
         table = _one_graph(f"before (the after side is {kind}, not an FX graph)", before, marks)
     title = f"Graphs of {escape(step.name)}" if guilty else escape(f"#{step.index} {step.stage}: {step.name}")
     legend = (

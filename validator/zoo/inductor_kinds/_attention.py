@@ -25,12 +25,9 @@ def sdpa_div_scale(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-@case(
-    "sdpa_div_scale",
-    "matmul(q, k^T).div(sqrt(d)) and .mul(scale) -> softmax -> matmul(v)",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_div_scale() -> Built:
+    """matmul(q, k^T).div(sqrt(d)) and .mul(scale) -> softmax -> matmul(v)"""
     return sdpa_div_scale, _qkv(2, 2, 8, 8)
 
 
@@ -41,12 +38,9 @@ def sdpa_dropout_zero(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-@case(
-    "sdpa_dropout_zero",
-    "the attention pattern with dropout(p=0) after the softmax, div and mul forms",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_dropout_zero() -> Built:
+    """the attention pattern with dropout(p=0) after the softmax, div and mul forms"""
     return sdpa_dropout_zero, _qkv(2, 2, 8, 8)
 
 
@@ -57,12 +51,9 @@ def sdpa_additive_mask(q: Tensor, k: Tensor, v: Tensor, mask: Tensor) -> Tensor:
     return out + q  # a residual, so the compiled code has a kernel besides the attention
 
 
-@case(
-    "sdpa_additive_mask",
-    "(q @ k^T / sqrt(d) + additive mask).softmax -> dropout(p=0) -> @ v, + residual",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_additive_mask() -> Built:
+    """(q @ k^T / sqrt(d) + additive mask).softmax -> dropout(p=0) -> @ v, + residual"""
     q, k, v = _qkv(2, 2, 8, 8)
     keep = torch.rand(2, 1, 8, 8) > 0.3
     keep[..., 0] = True  # every row keeps at least one key
@@ -85,12 +76,9 @@ def sdpa_gpt2_causal(q: Tensor, k: Tensor, v: Tensor, causal: Tensor) -> tuple[T
     return out, k, v
 
 
-@case(
-    "sdpa_gpt2_causal",
-    "GPT-2 style: permuted heads, div by full([]), where(causal, s, finfo.min), returns k/v",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_gpt2_causal() -> Built:
+    """GPT-2 style: permuted heads, div by full([]), where(causal, s, finfo.min), returns k/v"""
     q, k, v = _qkv(2, 8, 2, 8)  # (B, T, H, D)
     causal = torch.tril(torch.ones(8, 8, dtype=torch.bool)).view(1, 1, 8, 8)
     return sdpa_gpt2_causal, (q, k, v, causal)
@@ -122,12 +110,9 @@ class BertSelfAttention(nn.Module):
         return ctx.view(b, t, c)
 
 
-@case(
-    "sdpa_bert_module",
-    "BERT self-attention module: view+permute heads, padding mask, eval dropout",
-    tags=("nn", "attention", "pattern"),
-)
+@case(tags=("nn", "attention", "pattern"))
 def build_sdpa_bert_module() -> Built:
+    """BERT self-attention module: view+permute heads, padding mask, eval dropout"""
     model = _inference(BertSelfAttention())
     x = _x(2, 8, 16)
     pad = torch.ones(2, 8)
@@ -145,10 +130,9 @@ def sdpa_bmm_3d(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     return torch.bmm(a, v), torch.bmm(s, v)
 
 
-@case(
-    "sdpa_bmm_3d", "3-D bmm attention, unscaled with dropout(p=0) and scaled", tags=("attention", "pattern", "matmul")
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_bmm_3d() -> Built:
+    """3-D bmm attention, unscaled with dropout(p=0) and scaled"""
     return sdpa_bmm_3d, _qkv(4, 8, 8)
 
 
@@ -162,12 +146,9 @@ def sdpa_functional(q: Tensor, k: Tensor, v: Tensor, bool_mask: Tensor, float_ma
     )
 
 
-@case(
-    "sdpa_functional",
-    "F.scaled_dot_product_attention: is_causal, bool mask, float mask with scale; epilogues",
-    tags=("attention",),
-)
+@case(tags=("attention",))
 def build_sdpa_functional() -> Built:
+    """F.scaled_dot_product_attention: is_causal, bool mask, float mask with scale; epilogues"""
     q, k, v = _qkv(2, 2, 8, 8)
     bool_mask = torch.rand(2, 1, 8, 8) > 0.3
     bool_mask[..., 0] = True
@@ -187,12 +168,9 @@ def sdpa_distilbert_masked_fill(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tens
     return torch.softmax(scores.masked_fill(m, fill), dim=-1) @ v
 
 
-@case(
-    "sdpa_distilbert_masked_fill",
-    "DistilBERT style: (mask == 0).view.expand_as(scores), masked_fill(-inf), softmax @ v",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_distilbert_masked_fill() -> Built:
+    """DistilBERT style: (mask == 0).view.expand_as(scores), masked_fill(-inf), softmax @ v"""
     q, k, v = _qkv(2, 8, 2, 8)
     attn_mask = torch.ones(2, 8, dtype=torch.long)
     attn_mask[1, 5:] = 0
@@ -210,11 +188,8 @@ def sdpa_t5_position_bias(q: Tensor, k: Tensor, v: Tensor, bias: Tensor) -> tupl
     return score.float().softmax(dim=-1).type_as(q).matmul(v), k, v
 
 
-@case(
-    "sdpa_t5_position_bias",
-    "T5 style: unscaled scores + position bias, float softmax, type_as; returns k/v",
-    tags=("attention", "pattern", "matmul"),
-)
+@case(tags=("attention", "pattern", "matmul"))
 def build_sdpa_t5_position_bias() -> Built:
+    """T5 style: unscaled scores + position bias, float softmax, type_as; returns k/v"""
     q, k, v = _qkv(2, 8, 2, 8)
     return sdpa_t5_position_bias, (q, k, v, _x(1, 2, 8, 8))

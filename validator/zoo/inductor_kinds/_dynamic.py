@@ -25,11 +25,10 @@ def dyn_view_symbolic(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "dyn_view_symbolic", "view/reshape/flatten/unflatten with symbolic sizes", dynamic=True, tags=("dynamic", "views")
-)
+@case(dynamic=True, tags=("dynamic", "views"))
 def build_dyn_view_symbolic() -> Built:
     # Distinct sizes, none 0 or 1, so each dim gets its own symbol.
+    """view/reshape/flatten/unflatten with symbolic sizes"""
     return dyn_view_symbolic, (_x(3, 5, 8),)
 
 
@@ -47,13 +46,9 @@ def dyn_reduce_dynamic_dim(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "dyn_reduce_dynamic_dim",
-    "sum/amax/softmax/var/logsumexp/cumsum over a dynamic dim",
-    dynamic=True,
-    tags=("dynamic", "reduction"),
-)
+@case(dynamic=True, tags=("dynamic", "reduction"))
 def build_dyn_reduce_dynamic_dim() -> Built:
+    """sum/amax/softmax/var/logsumexp/cumsum over a dynamic dim"""
     return dyn_reduce_dynamic_dim, (_x(3, 7, 4),)
 
 
@@ -69,13 +64,9 @@ def dyn_cat_pieces(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "dyn_cat_pieces",
-    "cat of dynamic pieces on both dims, symbolic slices, constant pad",
-    dynamic=True,
-    tags=("dynamic", "cat"),
-)
+@case(dynamic=True, tags=("dynamic", "cat"))
 def build_dyn_cat_pieces() -> Built:
+    """cat of dynamic pieces on both dims, symbolic slices, constant pad"""
     return dyn_cat_pieces, (_x(3, 8), _x(5, 8))
 
 
@@ -89,13 +80,9 @@ def dyn_interpolate(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     )
 
 
-@case(
-    "dyn_interpolate",
-    "interpolate nearest/bilinear by scale factor and to a computed size",
-    dynamic=True,
-    tags=("dynamic", "interpolate"),
-)
+@case(dynamic=True, tags=("dynamic", "interpolate"))
 def build_dyn_interpolate() -> Built:
+    """interpolate nearest/bilinear by scale factor and to a computed size"""
     return dyn_interpolate, (_x(2, 3, 5, 7),)
 
 
@@ -114,11 +101,7 @@ class DynamicGatedLinear(nn.Module):
         return y.mean(1)
 
 
-@case(
-    "dyn_gated_linear",
-    "Linear over dynamic (batch, seq), chunked gate, LayerNorm, mean over seq",
-    dynamic=True,
-    tags=("dynamic", "nn", "norm"),
-)
+@case(dynamic=True, tags=("dynamic", "nn", "norm"))
 def build_dyn_gated_linear() -> Built:
+    """Linear over dynamic (batch, seq), chunked gate, LayerNorm, mean over seq"""
     return _inference(DynamicGatedLinear()), (_x(3, 5, 8),)

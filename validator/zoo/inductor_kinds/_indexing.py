@@ -23,12 +23,9 @@ def idx_gather_scatter(x: Tensor, gidx: Tensor, perm: Tensor, src: Tensor) -> tu
     return g, s, s2, sa
 
 
-@case(
-    "idx_gather_scatter",
-    "gather, scatter of a per-row permutation, scatter of a scalar, scatter_add",
-    tags=("indexing", "scatter"),
-)
+@case(tags=("indexing", "scatter"))
 def build_idx_gather_scatter() -> Built:
+    """gather, scatter of a per-row permutation, scatter of a scalar, scatter_add"""
     x = _x(4, 6)
     gidx = torch.randint(0, 6, (4, 5))
     perm = torch.argsort(torch.rand(4, 6), dim=1)
@@ -45,12 +42,9 @@ def idx_index_select_add(x: Tensor, idx: Tensor, dup: Tensor, src: Tensor, perm:
     )
 
 
-@case(
-    "idx_index_select_add",
-    "index_select, index_add (duplicates, alpha), index_copy, index_fill",
-    tags=("indexing", "scatter"),
-)
+@case(tags=("indexing", "scatter"))
 def build_idx_index_select_add() -> Built:
+    """index_select, index_add (duplicates, alpha), index_copy, index_fill"""
     x = _x(6, 5)
     idx = torch.tensor([4, 0, 2, 2])
     dup = torch.tensor([1, 3, 1, 5, 1, 0])
@@ -68,12 +62,9 @@ def idx_index_put_accumulate(
     return acc, put
 
 
-@case(
-    "idx_index_put_accumulate",
-    "index_put accumulate=True over duplicate pairs; index_put on unique rows",
-    tags=("indexing", "scatter"),
-)
+@case(tags=("indexing", "scatter"))
 def build_idx_index_put_accumulate() -> Built:
+    """index_put accumulate=True over duplicate pairs; index_put on unique rows"""
     x = _x(5, 6)
     rows = torch.tensor([0, 2, 2, 4, 0, 2])
     cols = torch.tensor([1, 3, 3, 5, 1, 0])
@@ -93,10 +84,9 @@ def idx_masked_where(x: Tensor, mask: Tensor, y: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "idx_masked_where", "masked_fill by scalar and 0-d tensor, where, boolean-mask mean via where", tags=("indexing",)
-)
+@case(tags=("indexing",))
 def build_idx_masked_where() -> Built:
+    """masked_fill by scalar and 0-d tensor, where, boolean-mask mean via where"""
     x = _x(4, 8)
     mask = torch.rand(4, 8) > 0.5
     return idx_masked_where, (x, mask, _x(4, 8))
@@ -119,12 +109,9 @@ class EmbeddingBags(nn.Module):
         )
 
 
-@case(
-    "idx_embedding_bag",
-    "EmbeddingBag(sum, offsets, empty bag), F.embedding_bag(mean), weighted bag sum",
-    tags=("nn", "indexing"),
-)
+@case(tags=("nn", "indexing"))
 def build_idx_embedding_bag() -> Built:
+    """EmbeddingBag(sum, offsets, empty bag), F.embedding_bag(mean), weighted bag sum"""
     model = _inference(EmbeddingBags())
     flat = torch.randint(0, 20, (10,))
     offsets = torch.tensor([0, 3, 3, 7])  # includes an empty bag
@@ -146,12 +133,9 @@ def idx_advanced(x: Tensor, i: Tensor, j: Tensor, neg: Tensor) -> tuple[Tensor, 
     )
 
 
-@case(
-    "idx_advanced",
-    "advanced indexing: 2-D index, middle dim, separated indices, broadcast, negative",
-    tags=("indexing",),
-)
+@case(tags=("indexing",))
 def build_idx_advanced() -> Built:
+    """advanced indexing: 2-D index, middle dim, separated indices, broadcast, negative"""
     x = _x(5, 6, 7)
     i = torch.tensor([[0, 4, 2], [1, 1, 3]])
     j = torch.tensor([5, 0, 3, 2])

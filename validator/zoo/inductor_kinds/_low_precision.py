@@ -19,12 +19,9 @@ def lp_bf16_matmul_softmax(q: Tensor, k: Tensor, v: Tensor, x: Tensor) -> tuple[
     return att, torch.softmax(x, dim=-1), torch.softmax(x.float(), dim=-1).to(torch.bfloat16)
 
 
-@case(
-    "lp_bf16_matmul_softmax",
-    "bf16 scaled matmul + softmax + matmul; bf16 softmax and one computed in fp32",
-    tags=("bf16", "matmul", "reduction"),
-)
+@case(tags=("bf16", "matmul", "reduction"))
 def build_lp_bf16_matmul_softmax() -> Built:
+    """bf16 scaled matmul + softmax + matmul; bf16 softmax and one computed in fp32"""
     q, k, v = (t.to(torch.bfloat16) for t in _qkv(2, 2, 8, 8))
     return lp_bf16_matmul_softmax, (q, k, v, _x(4, 16).to(torch.bfloat16))
 
@@ -40,12 +37,9 @@ class HalfLayerNorm(nn.Module):
         return self.ln(x), F.layer_norm(x * 2.0, (16,), eps=1e-3)
 
 
-@case(
-    "lp_fp16_layernorm",
-    "fp16 LayerNorm module with random affine, and F.layer_norm in fp16",
-    tags=("nn", "norm", "fp16"),
-)
+@case(tags=("nn", "norm", "fp16"))
 def build_lp_fp16_layernorm() -> Built:
+    """fp16 LayerNorm module with random affine, and F.layer_norm in fp16"""
     return _inference(HalfLayerNorm()), ((_x(2, 8, 16) * 2.0 + 1.0).half(),)
 
 
@@ -62,12 +56,9 @@ def lp_mixed_fp16_fp32(a: Tensor, b: Tensor, mask: Tensor) -> tuple[Tensor, ...]
     )
 
 
-@case(
-    "lp_mixed_fp16_fp32",
-    "fp16 + fp32 promotion, fp16 with scalars, fp16 matmul, where across dtypes, casts",
-    tags=("fp16", "dtype"),
-)
+@case(tags=("fp16", "dtype"))
 def build_lp_mixed_fp16_fp32() -> Built:
+    """fp16 + fp32 promotion, fp16 with scalars, fp16 matmul, where across dtypes, casts"""
     a = _x(4, 8).half()
     b = _x(4, 8)
     return lp_mixed_fp16_fp32, (a, b, torch.rand(4, 8) > 0.5)
@@ -85,6 +76,7 @@ class BF16MLP(nn.Module):
         return y, y.float().mean(-1)
 
 
-@case("lp_bf16_mlp", "bf16 Linear -> GELU -> Linear with residual, fp32 mean", tags=("nn", "bf16"))
+@case(tags=("nn", "bf16"))
 def build_lp_bf16_mlp() -> Built:
+    """bf16 Linear -> GELU -> Linear with residual, fp32 mean"""
     return _inference(BF16MLP()), (_x(2, 8, 16).to(torch.bfloat16),)

@@ -21,8 +21,9 @@ def mut_add_mul_inputs(x: Tensor, y: Tensor, z: Tensor) -> Tensor:
     return x.sum(-1) + y.mean() + z[:, 0]
 
 
-@case("mut_add_mul_inputs", "add_/mul_/sub_/div_ on three inputs, result reads the mutated values", tags=("mutation",))
+@case(tags=("mutation",))
 def build_mut_add_mul_inputs() -> Built:
+    """add_/mul_/sub_/div_ on three inputs, result reads the mutated values"""
     return mut_add_mul_inputs, (_x(4, 8), _x(4, 8), _x(4, 8))
 
 
@@ -36,12 +37,9 @@ def mut_slice_assign(x: Tensor, v: Tensor) -> Tensor:
     return x + 1.0
 
 
-@case(
-    "mut_slice_assign",
-    "x[:, 0] = v, block fill, strided *=, += of another column on an input",
-    tags=("mutation", "views"),
-)
+@case(tags=("mutation", "views"))
 def build_mut_slice_assign() -> Built:
+    """x[:, 0] = v, block fill, strided *=, += of another column on an input"""
     return mut_slice_assign, (_x(6, 8), _x(6))
 
 
@@ -65,10 +63,9 @@ class BufferCopy(nn.Module):
         return out
 
 
-@case(
-    "mut_buffer_copy", "copy_ into a module buffer, zeroed buffer slice, counter buffer add_", tags=("nn", "mutation")
-)
+@case(tags=("nn", "mutation"))
 def build_mut_buffer_copy() -> Built:
+    """copy_ into a module buffer, zeroed buffer slice, counter buffer add_"""
     return _inference(BufferCopy()), (_x(2, 4, 8),)
 
 
@@ -84,12 +81,9 @@ def mut_view_inplace(x: Tensor) -> tuple[Tensor, Tensor]:
     return t.sum(1), x * 1.0
 
 
-@case(
-    "mut_view_inplace",
-    "in-place ops through view/transpose/unsqueeze views of an input and of a clone",
-    tags=("mutation", "views"),
-)
+@case(tags=("mutation", "views"))
 def build_mut_view_inplace() -> Built:
+    """in-place ops through view/transpose/unsqueeze views of an input and of a clone"""
     return mut_view_inplace, (_x(4, 8, 4),)
 
 
@@ -102,12 +96,9 @@ def mut_inplace_index_ops(buf: Tensor, idx: Tensor, vals: Tensor, mask: Tensor) 
     return buf.sum(0)
 
 
-@case(
-    "mut_inplace_index_ops",
-    "index_add_, masked_fill_, clamp_, scatter_add_ on an input",
-    tags=("mutation", "indexing", "scatter"),
-)
+@case(tags=("mutation", "indexing", "scatter"))
 def build_mut_inplace_index_ops() -> Built:
+    """index_add_, masked_fill_, clamp_, scatter_add_ on an input"""
     idx = torch.tensor([0, 3, 3, 1, 5, 0, 2])
     mask = torch.rand(6, 5) > 0.7
     return mut_inplace_index_ops, (_x(6, 5), idx, _x(7, 5), mask)

@@ -28,12 +28,9 @@ class LayerNorms(nn.Module):
         return self.ln2d(y), self.plain(y).relu()
 
 
-@case(
-    "norm_layernorm_2d",
-    "LayerNorm over the last two dims with affine, and LayerNorm without affine",
-    tags=("nn", "norm"),
-)
+@case(tags=("nn", "norm"))
 def build_norm_layernorm_2d() -> Built:
+    """LayerNorm over the last two dims with affine, and LayerNorm without affine"""
     return _inference(LayerNorms()), (_x(2, 8, 16),)
 
 
@@ -51,8 +48,9 @@ class RMSNormByHand(nn.Module):
         return manual, self.lib(x)
 
 
-@case("norm_rmsnorm_by_hand", "RMSNorm written out (float, rsqrt, type_as, weight) and nn.RMSNorm", tags=("nn", "norm"))
+@case(tags=("nn", "norm"))
 def build_norm_rmsnorm_by_hand() -> Built:
+    """RMSNorm written out (float, rsqrt, type_as, weight) and nn.RMSNorm"""
     return _inference(RMSNormByHand()), (_x(2, 8, 16),)
 
 
@@ -68,8 +66,9 @@ class GroupNorms(nn.Module):
         return self.gn(x), self.gn1(x * 2.0 - 1.0)
 
 
-@case("norm_groupnorm", "GroupNorm with 4 groups and with 1 group, random affine", tags=("nn", "norm"))
+@case(tags=("nn", "norm"))
 def build_norm_groupnorm() -> Built:
+    """GroupNorm with 4 groups and with 1 group, random affine"""
     return _inference(GroupNorms()), (_x(2, 8, 4, 4),)
 
 
@@ -85,8 +84,9 @@ class BatchNormsEval(nn.Module):
         return self.bn1(x1), torch.relu(self.bn2(x2))
 
 
-@case("norm_batchnorm_eval", "BatchNorm1d and BatchNorm2d in eval mode with random running stats", tags=("nn", "norm"))
+@case(tags=("nn", "norm"))
 def build_norm_batchnorm_eval() -> Built:
+    """BatchNorm1d and BatchNorm2d in eval mode with random running stats"""
     return _inference(BatchNormsEval()), (_x(3, 4, 6), _x(2, 8, 4, 4))
 
 
@@ -104,12 +104,9 @@ class BatchNormTrainMode(nn.Module):
         return y
 
 
-@case(
-    "norm_batchnorm_train_mode",
-    "train-mode BatchNorm2d without grads: batch stats and in-place running-stat updates",
-    tags=("nn", "norm", "mutation"),
-)
+@case(tags=("nn", "norm", "mutation"))
 def build_norm_batchnorm_train_mode() -> Built:
+    """train-mode BatchNorm2d without grads: batch stats and in-place running-stat updates"""
     model = BatchNormTrainMode()
     model.requires_grad_(False)
     model.train()  # batch statistics; running stats are updated in place
@@ -127,8 +124,9 @@ class InstanceNorms(nn.Module):
         return self.in2d(x), F.instance_norm(x * 0.5 + 1.0), self.in1d(y)
 
 
-@case("norm_instancenorm", "InstanceNorm2d with affine, F.instance_norm, InstanceNorm1d", tags=("nn", "norm"))
+@case(tags=("nn", "norm"))
 def build_norm_instancenorm() -> Built:
+    """InstanceNorm2d with affine, F.instance_norm, InstanceNorm1d"""
     return _inference(InstanceNorms()), (_x(2, 8, 6, 6), _x(2, 4, 10))
 
 
@@ -150,10 +148,7 @@ class StatsByHand(nn.Module):
         return y, F.conv2d(y, w, padding=1)
 
 
-@case(
-    "norm_stats_by_hand",
-    "batch mean/var by hand over (N, H, W), and a weight-standardised conv2d",
-    tags=("nn", "norm", "conv", "reduction"),
-)
+@case(tags=("nn", "norm", "conv", "reduction"))
 def build_norm_stats_by_hand() -> Built:
+    """batch mean/var by hand over (N, H, W), and a weight-standardised conv2d"""
     return _inference(StatsByHand()), (_x(3, 4, 5, 5) * 1.5 + 0.3,)

@@ -24,12 +24,9 @@ def pm_addmm_chain(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3
     return h, z
 
 
-@case(
-    "pm_addmm_chain",
-    "mm + bias, addmm(beta, alpha), bias + mm, baddbmm and bmm of expanded weights",
-    tags=("pattern", "matmul"),
-)
+@case(tags=("pattern", "matmul"))
 def build_pm_addmm_chain() -> Built:
+    """mm + bias, addmm(beta, alpha), bias + mm, baddbmm and bmm of expanded weights"""
     return pm_addmm_chain, (_x(8, 16), _x(16, 12), _x(12), _x(12, 12), _x(12), _x(12, 12) * 0.3)
 
 
@@ -42,12 +39,9 @@ def pm_mm_epilogue(a: Tensor, b: Tensor, c: Tensor, d: Tensor, r: Tensor) -> tup
     return e1, e2, e3
 
 
-@case(
-    "pm_mm_epilogue",
-    "mm + mm (mm_plus_mm) and mms followed by gelu/sigmoid/clamp/tanh/exp epilogues",
-    tags=("pattern", "matmul"),
-)
+@case(tags=("pattern", "matmul"))
 def build_pm_mm_epilogue() -> Built:
+    """mm + mm (mm_plus_mm) and mms followed by gelu/sigmoid/clamp/tanh/exp epilogues"""
     return pm_mm_epilogue, (_x(8, 16), _x(16, 12), _x(8, 10), _x(10, 12), _x(8, 12))
 
 
@@ -58,8 +52,9 @@ def pm_cat_mms(x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor) -> tuple[Tensor, T
     return torch.tanh(wide), tall.sum(0)
 
 
-@case("pm_cat_mms", "cat of mms and an addmm along both dims", tags=("pattern", "matmul", "cat"))
+@case(tags=("pattern", "matmul", "cat"))
 def build_pm_cat_mms() -> Built:
+    """cat of mms and an addmm along both dims"""
     return pm_cat_mms, (_x(8, 16), _x(16, 8), _x(16, 8), _x(16, 4))
 
 
@@ -74,8 +69,9 @@ def pm_pad_mm_shapes(a: Tensor, b: Tensor, bias: Tensor, p: Tensor, q: Tensor, v
     )
 
 
-@case("pm_pad_mm_shapes", "mm, addmm, bmm, mv and vector @ matrix with odd unaligned sizes", tags=("pattern", "matmul"))
+@case(tags=("pattern", "matmul"))
 def build_pm_pad_mm_shapes() -> Built:
+    """mm, addmm, bmm, mv and vector @ matrix with odd unaligned sizes"""
     return pm_pad_mm_shapes, (_x(7, 13), _x(13, 11), _x(11), _x(3, 5, 9), _x(3, 9, 7), _x(13))
 
 
@@ -93,12 +89,9 @@ def pm_pointless_views_converts(x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
     return torch.sigmoid(a) + wide, chain * 2.0, lossy - x
 
 
-@case(
-    "pm_pointless_views_converts",
-    "view pairs, transpose pairs, no-op expand/contiguous/type_as and dtype round trips",
-    tags=("pattern", "views", "fp16", "bf16"),
-)
+@case(tags=("pattern", "views", "fp16", "bf16"))
 def build_pm_pointless_views_converts() -> Built:
+    """view pairs, transpose pairs, no-op expand/contiguous/type_as and dtype round trips"""
     return pm_pointless_views_converts, (_x(2, 8, 16), _x(4, 8).half())
 
 
@@ -114,12 +107,9 @@ def pm_mul_div_softmax(x: Tensor, t: Tensor, s: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "pm_mul_div_softmax",
-    "softmax of x * c, x / t (broadcast), x * -0.5 (log_softmax), s * x, softmax to fp64",
-    tags=("pattern", "reduction"),
-)
+@case(tags=("pattern", "reduction"))
 def build_pm_mul_div_softmax() -> Built:
+    """softmax of x * c, x / t (broadcast), x * -0.5 (log_softmax), s * x, softmax to fp64"""
     t = torch.rand(2, 8, 1) + 0.5
     s = torch.randn(2, 1, 16)
     return pm_mul_div_softmax, (_x(2, 8, 16), t, s)

@@ -20,8 +20,9 @@ def pool_max2d_indices(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     return vals, idx, dil, ceil
 
 
-@case("pool_max2d_indices", "max_pool2d with return_indices, with dilation, with ceil_mode", tags=("pooling",))
+@case(tags=("pooling",))
 def build_pool_max2d_indices() -> Built:
+    """max_pool2d with return_indices, with dilation, with ceil_mode"""
     return pool_max2d_indices, (_x(2, 3, 9, 9),)
 
 
@@ -36,12 +37,9 @@ def pool_avg2d_variants(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case(
-    "pool_avg2d_variants",
-    "avg_pool2d: ceil_mode with/without count_include_pad, padding, divisor_override",
-    tags=("pooling",),
-)
+@case(tags=("pooling",))
 def build_pool_avg2d_variants() -> Built:
+    """avg_pool2d: ceil_mode with/without count_include_pad, padding, divisor_override"""
     return pool_avg2d_variants, (_x(2, 3, 9, 9),)
 
 
@@ -55,8 +53,9 @@ def pool_adaptive(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case("pool_adaptive", "adaptive_avg_pool2d to (3, 3), 1 and (4, 2) from 8x8; adaptive_max_pool2d", tags=("pooling",))
+@case(tags=("pooling",))
 def build_pool_adaptive() -> Built:
+    """adaptive_avg_pool2d to (3, 3), 1 and (4, 2) from 8x8; adaptive_max_pool2d"""
     return pool_adaptive, (_x(2, 3, 8, 8),)
 
 
@@ -71,6 +70,7 @@ def pool_max1d(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case("pool_max1d", "max_pool1d with padding/indices and ceil_mode; avg_pool1d with ceil_mode", tags=("pooling",))
+@case(tags=("pooling",))
 def build_pool_max1d() -> Built:
+    """max_pool1d with padding/indices and ceil_mode; avg_pool1d with ceil_mode"""
     return pool_max1d, (_x(2, 4, 17),)

@@ -22,12 +22,9 @@ def sc_split_cat_in_order(x: Tensor) -> Tensor:
     return torch.tanh(same) + same2 * 2.0 + extra
 
 
-@case(
-    "sc_split_cat_in_order",
-    "cat(split(x)) in order on two dims, plus a cat that reuses a piece",
-    tags=("pattern", "split_cat"),
-)
+@case(tags=("pattern", "split_cat"))
 def build_sc_split_cat_in_order() -> Built:
+    """cat(split(x)) in order on two dims, plus a cat that reuses a piece"""
     return sc_split_cat_in_order, (_x(2, 12, 8),)
 
 
@@ -38,12 +35,9 @@ def sc_split_getitem_pointwise(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     return F.silu(gate) * up, (a + b) * (c - d), F.glu(x, dim=-1)
 
 
-@case(
-    "sc_split_getitem_pointwise",
-    "split getitems into SwiGLU gate, a 4-way combination and F.glu",
-    tags=("pattern", "split_cat"),
-)
+@case(tags=("pattern", "split_cat"))
 def build_sc_split_getitem_pointwise() -> Built:
+    """split getitems into SwiGLU gate, a 4-way combination and F.glu"""
     return sc_split_getitem_pointwise, (_x(4, 32),)
 
 
@@ -57,10 +51,9 @@ def sc_unbind_stack(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     return same + 1.0, rev, weighted, flat
 
 
-@case(
-    "sc_unbind_stack", "unbind -> stack in order, reversed, weighted; cat of an unbind", tags=("pattern", "split_cat")
-)
+@case(tags=("pattern", "split_cat"))
 def build_sc_unbind_stack() -> Built:
+    """unbind -> stack in order, reversed, weighted; cat of an unbind"""
     return sc_unbind_stack, (_x(3, 4, 5),)
 
 
@@ -73,8 +66,9 @@ def sc_chunk_cat(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     return torch.relu(same - swapped), swapped, part
 
 
-@case("sc_chunk_cat", "chunk -> cat in order, pairwise swapped, partial", tags=("pattern", "split_cat"))
+@case(tags=("pattern", "split_cat"))
 def build_sc_chunk_cat() -> Built:
+    """chunk -> cat in order, pairwise swapped, partial"""
     return sc_chunk_cat, (_x(2, 16, 6),)
 
 
@@ -88,12 +82,9 @@ def sc_narrow_slice_chain(x: Tensor) -> Tensor:
     return torch.cat([a.flatten(), b.flatten() * 2.0, c.flatten(), d.flatten(), e.flatten()])
 
 
-@case(
-    "sc_narrow_slice_chain",
-    "narrow of narrow, strided/negative slices, select + slice, flip, cat",
-    tags=("views", "split_cat"),
-)
+@case(tags=("views", "split_cat"))
 def build_sc_narrow_slice_chain() -> Built:
+    """narrow of narrow, strided/negative slices, select + slice, flip, cat"""
     return sc_narrow_slice_chain, (_x(4, 10, 12),)
 
 
@@ -107,6 +98,7 @@ def sc_split_split_cat(x: Tensor) -> tuple[Tensor, Tensor]:
     return torch.relu(same) + mixed, b2.sigmoid()
 
 
-@case("sc_split_split_cat", "split of a split piece, cat in order and out of order", tags=("pattern", "split_cat"))
+@case(tags=("pattern", "split_cat"))
 def build_sc_split_split_cat() -> Built:
+    """split of a split piece, cat in order and out of order"""
     return sc_split_split_cat, (_x(2, 16, 4),)

@@ -26,8 +26,9 @@ class MLPCrossEntropy(nn.Module):
         return F.cross_entropy(self.fc2(torch.relu(self.fc1(x))), target)
 
 
-@case("train_mlp_cross_entropy", "MLP with cross-entropy loss on integer targets", training=True, tags=("nn", "train"))
+@case(training=True, tags=("nn", "train"))
 def build_train_mlp_cross_entropy() -> Built:
+    """MLP with cross-entropy loss on integer targets"""
     model = MLPCrossEntropy().train()
     return model, (_x(8, 16), torch.randint(0, 5, (8,)))
 
@@ -47,13 +48,9 @@ class ConvBNPoolLoss(nn.Module):
         return F.mse_loss(self.fc(h.flatten(1)), target)
 
 
-@case(
-    "train_conv_bn_pool",
-    "conv -> train-mode BatchNorm -> relu -> max_pool -> linear, MSE loss",
-    training=True,
-    tags=("nn", "conv", "norm", "pooling", "train"),
-)
+@case(training=True, tags=("nn", "conv", "norm", "pooling", "train"))
 def build_train_conv_bn_pool() -> Built:
+    """conv -> train-mode BatchNorm -> relu -> max_pool -> linear, MSE loss"""
     model = ConvBNPoolLoss().train()
     return model, (_x(4, 3, 6, 6), _x(4, 3))
 
@@ -71,13 +68,9 @@ class LayerNormResidualLoss(nn.Module):
         return y.square().mean()
 
 
-@case(
-    "train_layernorm_residual",
-    "LayerNorm + GELU MLP residual, mean-square loss; the input needs grad too",
-    training=True,
-    tags=("nn", "norm", "train"),
-)
+@case(training=True, tags=("nn", "norm", "train"))
 def build_train_layernorm_residual() -> Built:
+    """LayerNorm + GELU MLP residual, mean-square loss; the input needs grad too"""
     model = LayerNormResidualLoss().train()
     return model, (_x(2, 8, 16).requires_grad_(True),)
 
@@ -96,13 +89,9 @@ class RMSNormSwiGLULoss(nn.Module):
         return y.abs().mean()
 
 
-@case(
-    "train_rmsnorm_swiglu",
-    "hand-written RMSNorm + SwiGLU MLP residual, L1 loss",
-    training=True,
-    tags=("nn", "norm", "train"),
-)
+@case(training=True, tags=("nn", "norm", "train"))
 def build_train_rmsnorm_swiglu() -> Built:
+    """hand-written RMSNorm + SwiGLU MLP residual, L1 loss"""
     model = RMSNormSwiGLULoss().train()
     return model, (_x(2, 8, 16),)
 
@@ -125,13 +114,9 @@ class AttentionLoss(nn.Module):
         return F.smooth_l1_loss(y, target)
 
 
-@case(
-    "train_attention",
-    "2-head hand-written attention (fused qkv, unbind) with smooth-L1 loss",
-    training=True,
-    tags=("nn", "attention", "train"),
-)
+@case(training=True, tags=("nn", "attention", "train"))
 def build_train_attention() -> Built:
+    """2-head hand-written attention (fused qkv, unbind) with smooth-L1 loss"""
     model = AttentionLoss().train()
     return model, (_x(2, 8, 16), _x(2, 8, 16))
 
@@ -148,13 +133,9 @@ class EmbeddingPoolLoss(nn.Module):
         return F.cross_entropy(self.fc(self.emb(tokens).mean(1)), target)
 
 
-@case(
-    "train_embedding_pool",
-    "Embedding -> mean pool -> linear -> cross-entropy",
-    training=True,
-    tags=("nn", "indexing", "train"),
-)
+@case(training=True, tags=("nn", "indexing", "train"))
 def build_train_embedding_pool() -> Built:
+    """Embedding -> mean pool -> linear -> cross-entropy"""
     model = EmbeddingPoolLoss().train()
     tokens = torch.randint(0, 20, (4, 6))
     return model, (tokens, torch.randint(0, 4, (4,)))

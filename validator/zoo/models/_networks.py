@@ -24,8 +24,9 @@ class MLP(nn.Module):
         return y
 
 
-@case("mlp", "Linear -> ReLU -> Linear", tags=("nn",))
+@case(tags=("nn",))
 def build_mlp() -> Built:
+    """Linear -> ReLU -> Linear"""
     return _inference(MLP()), (_x(2, 8, 16),)
 
 
@@ -48,8 +49,9 @@ class ConvBNReLU(nn.Module):
         return torch.relu(self.bn(self.conv(x)))
 
 
-@case("conv_bn_relu", "Conv2d -> BatchNorm2d (eval, non-trivial stats) -> ReLU", tags=("nn", "conv"))
+@case(tags=("nn", "conv"))
 def build_conv_bn_relu() -> Built:
+    """Conv2d -> BatchNorm2d (eval, non-trivial stats) -> ReLU"""
     return _inference(ConvBNReLU()), (_x(2, 3, 8, 8),)
 
 
@@ -67,8 +69,9 @@ class LayerNormModel(nn.Module):
         return y
 
 
-@case("layernorm", "LayerNorm with random affine", tags=("nn", "norm"))
+@case(tags=("nn", "norm"))
 def build_layernorm() -> Built:
+    """LayerNorm with random affine"""
     return _inference(LayerNormModel()), (_x(2, 8, 16),)
 
 
@@ -97,12 +100,9 @@ class SelfAttention(nn.Module):
         return out
 
 
-@case(
-    "self_attention",
-    "single-head attention: q/k/v linears, scaled softmax, out proj",
-    tags=("nn", "attention", "matmul"),
-)
+@case(tags=("nn", "attention", "matmul"))
 def build_self_attention() -> Built:
+    """single-head attention: q/k/v linears, scaled softmax, out proj"""
     return _inference(SelfAttention(16, heads=1)), (_x(2, 8, 16),)
 
 
@@ -123,8 +123,9 @@ class TransformerBlock(nn.Module):
         return y
 
 
-@case("transformer_block", "pre-LN 2-head attention + GELU MLP with residuals", tags=("nn", "attention", "norm"))
+@case(tags=("nn", "attention", "norm"))
 def build_transformer_block() -> Built:
+    """pre-LN 2-head attention + GELU MLP with residuals"""
     return _inference(TransformerBlock()), (_x(2, 8, 16),)
 
 
@@ -140,13 +141,9 @@ class MeanSquareLoss(nn.Module):
         return y.square().mean()
 
 
-@case(
-    "transformer_block_train",
-    "transformer_block under a mean-square loss; params and input need grad",
-    training=True,
-    tags=("nn", "attention", "norm", "train"),
-)
+@case(training=True, tags=("nn", "attention", "norm", "train"))
 def build_transformer_block_train() -> Built:
+    """transformer_block under a mean-square loss; params and input need grad"""
     model = MeanSquareLoss(TransformerBlock()).train()
     x = _x(2, 8, 16).requires_grad_(True)  # input grads are checked too
     return model, (x,)
@@ -173,8 +170,9 @@ class EmbeddingIndexing(nn.Module):
         )
 
 
-@case("embedding_indexing", "Embedding, index_select, gather and advanced indexing", tags=("nn", "indexing"))
+@case(tags=("nn", "indexing"))
 def build_embedding_indexing() -> Built:
+    """Embedding, index_select, gather and advanced indexing"""
     model = _inference(EmbeddingIndexing())
     tokens = torch.randint(0, 32, (2, 8))
     perm = torch.randperm(8)

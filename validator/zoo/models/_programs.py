@@ -27,8 +27,9 @@ def view_chain(x: Tensor) -> Tensor:
     return torch.cat([d.flatten(), e.mT.flatten(), f.sum(2).flatten()])
 
 
-@case("view_chain", "reshape/permute/transpose/split/cat/narrow/slice/chunk/stack/expand", tags=("views",))
+@case(tags=("views",))
 def build_view_chain() -> Built:
+    """reshape/permute/transpose/split/cat/narrow/slice/chunk/stack/expand"""
     return view_chain, (_x(2, 8, 16),)
 
 
@@ -47,8 +48,9 @@ def reductions(x: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case("reductions", "sum/mean/amax/amin/var/std/argmax/logsumexp over several dims", tags=("reduction",))
+@case(tags=("reduction",))
 def build_reductions() -> Built:
+    """sum/mean/amax/amin/var/std/argmax/logsumexp over several dims"""
     return reductions, (_x(2, 8, 16),)
 
 
@@ -59,10 +61,9 @@ def inplace_input_mutation(x: Tensor, buf: Tensor, idx: Tensor, vals: Tensor) ->
     return x * 2 + buf
 
 
-@case(
-    "inplace_input_mutation", "x.add_(1) and buf.index_put_ on inputs, result reads both", tags=("mutation", "indexing")
-)
+@case(tags=("mutation", "indexing"))
 def build_inplace_input_mutation() -> Built:
+    """x.add_(1) and buf.index_put_ on inputs, result reads both"""
     idx = torch.tensor([5, 0, 3])
     return inplace_input_mutation, (_x(2, 8, 16), _x(8, 16), idx, _x(3, 16))
 
@@ -82,14 +83,10 @@ class DynamicReshape(nn.Module):
         return h.reshape(b, -1) + x.new_ones(b, 1) * b
 
 
-@case(
-    "dynamic_reshape",
-    "reshape/view driven by symbolic sizes and an int argument",
-    dynamic=True,
-    tags=("dynamic", "views", "int_arg"),
-)
+@case(dynamic=True, tags=("dynamic", "views", "int_arg"))
 def build_dynamic_reshape() -> Built:
     # No size-1 dims: those would be specialised even under dynamic=True.
+    """reshape/view driven by symbolic sizes and an int argument"""
     return _inference(DynamicReshape()), (_x(2, 8, 16), 4)
 
 
@@ -102,14 +99,16 @@ class MLPLoss(nn.Module):
         return F.mse_loss(self.mlp(x), target)
 
 
-@case("mlp_train", "MLP + MSE loss with trainable parameters", training=True, tags=("nn", "train"))
+@case(training=True, tags=("nn", "train"))
 def build_mlp_train() -> Built:
+    """MLP + MSE loss with trainable parameters"""
     model = MLPLoss().train()
     return model, (_x(2, 8, 16), _x(2, 8, 8))
 
 
-@case("bf16_attention", "2-head attention with bf16 params and inputs", tags=("nn", "attention", "bf16"))
+@case(tags=("nn", "attention", "bf16"))
 def build_bf16_attention() -> Built:
+    """2-head attention with bf16 params and inputs"""
     model = _inference(SelfAttention(16, heads=2).to(torch.bfloat16))
     return model, (_x(2, 8, 16).to(torch.bfloat16),)
 
@@ -125,8 +124,9 @@ def pattern_split_cat(x: Tensor) -> Tensor:
     return torch.relu(same + swapped)
 
 
-@case("pattern_split_cat", "cat(split(x, [2, 2], 1), 1) no-op next to a genuine reorder", tags=("pattern",))
+@case(tags=("pattern",))
 def build_pattern_split_cat() -> Built:
+    """cat(split(x, [2, 2], 1), 1) no-op next to a genuine reorder"""
     return pattern_split_cat, (_x(2, 4, 8),)
 
 
@@ -142,12 +142,9 @@ def pattern_pointless_ops(x: Tensor) -> Tensor:
     return torch.sigmoid(c) + b
 
 
-@case(
-    "pattern_pointless_ops",
-    "view/permute pairs, f32->f64->f32 and identity ops the passes drop",
-    tags=("pattern", "views"),
-)
+@case(tags=("pattern", "views"))
 def build_pattern_pointless_ops() -> Built:
+    """view/permute pairs, f32->f64->f32 and identity ops the passes drop"""
     return pattern_pointless_ops, (_x(2, 8, 16),)
 
 
@@ -159,8 +156,9 @@ def pattern_mm_add(a: Tensor, b: Tensor, bias: Tensor) -> Tensor:
     return torch.relu(y) + z.sum(0)
 
 
-@case("pattern_mm_add", "mm + bias (addmm) with relu epilogue, plus an expanded bmm", tags=("pattern", "matmul"))
+@case(tags=("pattern", "matmul"))
 def build_pattern_mm_add() -> Built:
+    """mm + bias (addmm) with relu epilogue, plus an expanded bmm"""
     return pattern_mm_add, (_x(8, 16), _x(16, 12), _x(12))
 
 
@@ -173,12 +171,9 @@ def pattern_manual_softmax(x: Tensor) -> Tensor:
     return e / e.sum(dim=-1, keepdim=True)
 
 
-@case(
-    "pattern_manual_softmax",
-    "hand-written scaled softmax that the softmax patterns rewrite",
-    tags=("pattern", "reduction"),
-)
+@case(tags=("pattern", "reduction"))
 def build_pattern_manual_softmax() -> Built:
+    """hand-written scaled softmax that the softmax patterns rewrite"""
     return pattern_manual_softmax, (_x(2, 8, 16),)
 
 
@@ -194,8 +189,9 @@ def special_values(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
     )
 
 
-@case("special_values", "where(isnan), clamp with NaN, nan_to_num and division by +-0.0", tags=("special_values",))
+@case(tags=("special_values",))
 def build_special_values() -> Built:
+    """where(isnan), clamp with NaN, nan_to_num and division by +-0.0"""
     x = _x(4, 8)
     x[0, 0] = float("nan")
     x[1, 1] = float("inf")
@@ -213,6 +209,7 @@ def random_ops(x: Tensor) -> Tensor:
     return F.dropout(x, p=0.5, training=True) + torch.rand_like(x)
 
 
-@case("random_dropout", "train-mode dropout + rand_like", tags=("random",))
-def build_random_ops() -> Built:
+@case(tags=("random",))
+def build_random_dropout() -> Built:
+    """train-mode dropout + rand_like"""
     return random_ops, (_x(2, 8, 16),)

@@ -27,28 +27,25 @@ INF = math.inf
 # ==========================================================================
 
 
-@bug(
-    191499,
-    "uint8_min_vec_tail",
-    "min/argmin of a uint8 row of 18 positive values: the vectorised reduction also reduces the lanes the"
-    " load left at zero, so the minimum (and its index) come out 0 instead of the row's smallest value",
-)
-def _uint8_min_vec_tail() -> Built:
+@bug(191499)
+def build_uint8_min_vec_tail() -> Built:
+    """min/argmin of a uint8 row of 18 positive values: the vectorised reduction also reduces the lanes the load
+    left at zero, so the minimum (and its index) come out 0 instead of the row's smallest value
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return x.min(), x.argmin()
 
     return fn, (torch.randint(3, 120, (18,), dtype=torch.uint8),)
 
 
-@bug(
-    191837,
-    "index_add_channels_last",
-    "index_add of one row into a channels-last tensor: the vectorised 2-D tile kernel's parallel atomic_add"
-    " path applies the inner loop's offset twice, so the row lands on the wrong elements (with several"
-    " threads; found by fxtv hunt as a SIGABRT and a divergence; fixed by pytorch/pytorch#191861)",
-    config={"cpp.threads": 2},  # the atomic path is taken only for a parallel kernel
-)
-def _index_add_channels_last() -> Built:
+@bug(191837, config={"cpp.threads": 2})
+def build_index_add_channels_last() -> Built:
+    """index_add of one row into a channels-last tensor: the vectorised 2-D tile kernel's parallel atomic_add path
+    applies the inner loop's offset twice, so the row lands on the wrong elements (with several threads; found
+    by fxtv hunt as a SIGABRT and a divergence; fixed by pytorch/pytorch#191861)
+    """
+
     def fn(x: Tensor, index: Tensor, source: Tensor) -> Tensor:
         return x.index_add(2, index, source)
 
@@ -57,13 +54,12 @@ def _index_add_channels_last() -> Built:
     return fn, (x, torch.tensor([1]), torch.randn(1, 4, 1, 4, generator=g))
 
 
-@bug(
-    193751,
-    "argmax_mean_channels_last",
-    "argmax of a mean over the last dim of a channels-last tensor: the fused kernel reports the flat index"
-    " of the mean's buffer in its own (non-row-major) layout, not the logical row-major index",
-)
-def _argmax_mean_channels_last() -> Built:
+@bug(193751)
+def build_argmax_mean_channels_last() -> Built:
+    """argmax of a mean over the last dim of a channels-last tensor: the fused kernel reports the flat index of the
+    mean's buffer in its own (non-row-major) layout, not the logical row-major index
+    """
+
     def fn(x: Tensor) -> Tensor:
         return torch.argmax(torch.mean(x, dim=-1))
 
@@ -71,26 +67,24 @@ def _argmax_mean_channels_last() -> Built:
     return fn, (torch.randn(4, 4, 8, 8, generator=g).to(memory_format=torch.channels_last),)
 
 
-@bug(
-    197739,
-    "argmin_transposed",
-    "argmin over all elements of (x.t() + 0.5): the fused kernel walks the transposed values in memory"
-    " order and reports that position, not the logical row-major index",
-)
-def _argmin_transposed() -> Built:
+@bug(197739)
+def build_argmin_transposed() -> Built:
+    """argmin over all elements of (x.t() + 0.5): the fused kernel walks the transposed values in memory order and
+    reports that position, not the logical row-major index
+    """
+
     def fn(x: Tensor) -> Tensor:
         return (x.t() + 0.5).argmin()
 
     return fn, (torch.tensor([[1.5410, -0.2934], [-2.1788, 0.5684]]),)
 
 
-@bug(
-    187018,
-    "uint8_abs_promoted",
-    "abs of a uint8 tensor negated and summed: the scalar kernel calls std::abs, which promotes the byte to"
-    " int, so -abs(x) is no longer wrapped to uint8 before the int64 sum",
-)
-def _uint8_abs_promoted() -> Built:
+@bug(187018)
+def build_uint8_abs_promoted() -> Built:
+    """abs of a uint8 tensor negated and summed: the scalar kernel calls std::abs, which promotes the byte to int,
+    so -abs(x) is no longer wrapped to uint8 before the int64 sum
+    """
+
     def fn(x: Tensor) -> Tensor:
         y = x.abs().neg()
         return torch.cat([y, y]).sum()
@@ -98,13 +92,12 @@ def _uint8_abs_promoted() -> Built:
     return fn, (torch.tensor([200, 150, 7], dtype=torch.uint8),)
 
 
-@bug(
-    198057,
-    "vec_remainder_inf",
-    "float remainder over 16 elements: the vectorised kernel computes a - floor(a / b) * b, giving NaN for an"
-    " infinite divisor and 0 for a huge quotient where eager (fmod with sign fix-up) returns the dividend / 2",
-)
-def _vec_remainder_inf() -> Built:
+@bug(198057)
+def build_vec_remainder_inf() -> Built:
+    """float remainder over 16 elements: the vectorised kernel computes a - floor(a / b) * b, giving NaN for an
+    infinite divisor and 0 for a huge quotient where eager (fmod with sign fix-up) returns the dividend / 2
+    """
+
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return torch.remainder(a, b)
 
@@ -113,26 +106,24 @@ def _vec_remainder_inf() -> Built:
     return fn, (a, b)
 
 
-@bug(
-    194347,
-    "minimum_signed_zero",
-    "torch.minimum(-0.0, +0.0): the CPU kernels (min_propagate_nan / at::vec::minimum) compare with <, so the"
-    " tie between signed zeros returns +0.0 where eager returns -0.0",
-)
-def _minimum_signed_zero() -> Built:
+@bug(194347)
+def build_minimum_signed_zero() -> Built:
+    """torch.minimum(-0.0, +0.0): the CPU kernels (min_propagate_nan / at::vec::minimum) compare with <, so the tie
+    between signed zeros returns +0.0 where eager returns -0.0
+    """
+
     def fn(x: Tensor, y: Tensor) -> Tensor:
         return torch.minimum(x, y)
 
     return fn, (torch.tensor([-0.0, 1.0, -0.0]), torch.tensor([0.0, 2.0, 0.0]))
 
 
-@bug(
-    189808,
-    "sqrt_negative_nan_sign",
-    "sqrt of negative values: the compiled kernel returns the x86 default NaN (sign bit set, 0xffc00000)"
-    " where eager returns +NaN (0x7fc00000); a consumer that reads the sign (signbit) sees it",
-)
-def _sqrt_negative_nan_sign() -> Built:
+@bug(189808)
+def build_sqrt_negative_nan_sign() -> Built:
+    """sqrt of negative values: the compiled kernel returns the x86 default NaN (sign bit set, 0xffc00000) where
+    eager returns +NaN (0x7fc00000); a consumer that reads the sign (signbit) sees it
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         # the NaN's sign is unspecified by IEEE for sqrt itself; signbit makes it observable
         y = torch.sqrt(x)
@@ -141,13 +132,12 @@ def _sqrt_negative_nan_sign() -> Built:
     return fn, (-torch.rand(20) - 0.5,)
 
 
-@bug(
-    185337,
-    "fp16_round_trip_dropped",
-    "an explicit float32 -> float16 -> float32 round trip of a transposed input, kept and summed: the C++ codegen"
-    " hands the float32 value back for the reverse cast, so the float16 rounding is lost",
-)
-def _fp16_round_trip_dropped() -> Built:
+@bug(185337)
+def build_fp16_round_trip_dropped() -> Built:
+    """an explicit float32 -> float16 -> float32 round trip of a transposed input, kept and summed: the C++ codegen
+    hands the float32 value back for the reverse cast, so the float16 rounding is lost
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         y = x.to(torch.float16).to(torch.float32)
         return y, y.sum(dim=1)
@@ -155,13 +145,9 @@ def _fp16_round_trip_dropped() -> Built:
     return fn, (torch.randn(6, 5).t() / 7.0,)
 
 
-@bug(
-    186799,
-    "atan2_amin_backward",
-    "backward of atan2(x, y).amin(-1): the compiled gradient drops the upstream value at the argmin positions",
-    training=True,
-)
-def _atan2_amin_backward() -> Built:
+@bug(186799, training=True)
+def build_atan2_amin_backward() -> Built:
+    """backward of atan2(x, y).amin(-1): the compiled gradient drops the upstream value at the argmin positions"""
     x = torch.randn(2, 3, requires_grad=True)
     y = torch.randn(2, 3)
 
@@ -171,13 +157,12 @@ def _atan2_amin_backward() -> Built:
     return fn, (x, y)
 
 
-@bug(
-    183901,
-    "arange_int64_overflow",
-    "an int64 arange times 1.5e9: the vectorised kernel computes the arange values in int32, so products"
-    " above 2**31 wrap around",
-)
-def _arange_int64_overflow() -> Built:
+@bug(183901)
+def build_arange_int64_overflow() -> Built:
+    """an int64 arange times 1.5e9: the vectorised kernel computes the arange values in int32, so products above
+    2**31 wrap around
+    """
+
     def fn(x: Tensor) -> Tensor:
         steps = torch.arange(0, 18, dtype=torch.int64, device=x.device)
         return steps * torch.tensor([1500000000], dtype=torch.int64, device=x.device) + x
@@ -185,13 +170,12 @@ def _arange_int64_overflow() -> Built:
     return fn, (torch.zeros(1, dtype=torch.int64),)
 
 
-@bug(
-    175966,
-    "arange_int64_literal",
-    "int64 arange(0, 40) scaled by an int64 literal 10**9: the vectorised kernel builds the arange from int32"
-    " indices, so the product overflows 32 bits from the fourth element on",
-)
-def _arange_int64_literal() -> Built:
+@bug(175966)
+def build_arange_int64_literal() -> Built:
+    """int64 arange(0, 40) scaled by an int64 literal 10**9: the vectorised kernel builds the arange from int32
+    indices, so the product overflows 32 bits from the fourth element on
+    """
+
     def fn(x: Tensor) -> Tensor:
         ids = torch.arange(0, 40, dtype=torch.int64, device=x.device)
         offsets = ids * torch.tensor([10**9], dtype=torch.int64, device=x.device)
@@ -205,26 +189,24 @@ def _arange_int64_literal() -> Built:
 # ==========================================================================
 
 
-@bug(
-    186875,
-    "fmod_bf16_scalar",
-    "fmod / remainder of a bfloat16 tensor by the Python float 1.7: eager rounds the scalar to bfloat16 first,"
-    " the lowering keeps it at full precision, so x = bf16(1.7) leaves a residue (and remainder a whole period)",
-)
-def _fmod_bf16_scalar() -> Built:
+@bug(186875)
+def build_fmod_bf16_scalar() -> Built:
+    """fmod / remainder of a bfloat16 tensor by the Python float 1.7: eager rounds the scalar to bfloat16 first,
+    the lowering keeps it at full precision, so x = bf16(1.7) leaves a residue (and remainder a whole period)
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return torch.fmod(x, 1.7), torch.remainder(x, 1.7)
 
     return fn, (torch.tensor([1.703125, -1.703125, 3.40625, 0.5], dtype=torch.bfloat16),)
 
 
-@bug(
-    183083,
-    "remainder_fp16_scalar",
-    "remainder of a float16 tensor by the Python float 3.14: the lowering keeps 3.14 unrounded, so the results"
-    " move by an ulp or so, remainder(3.140625, 3.14) is no longer 0 and remainder(-0.0, 3.14) loses its sign",
-)
-def _remainder_fp16_scalar() -> Built:
+@bug(183083)
+def build_remainder_fp16_scalar() -> Built:
+    """remainder of a float16 tensor by the Python float 3.14: the lowering keeps 3.14 unrounded, so the results
+    move by an ulp or so, remainder(3.140625, 3.14) is no longer 0 and remainder(-0.0, 3.14) loses its sign
+    """
+
     def fn(x: Tensor) -> Tensor:
         return torch.remainder(x, 3.14)
 
@@ -232,27 +214,23 @@ def _remainder_fp16_scalar() -> Built:
     return fn, (x,)
 
 
-@bug(
-    197895,
-    "floor_divide_off_by_one",
-    "floating floor division whose exact quotient lies just below an integer: the lowering computes"
-    " floor(a / b) with a rounded quotient, so 1.0 // 0.1 gives 10 where eager and Python give 9",
-)
-def _floor_divide_off_by_one() -> Built:
+@bug(197895)
+def build_floor_divide_off_by_one() -> Built:
+    """floating floor division whose exact quotient lies just below an integer: the lowering computes floor(a / b)
+    with a rounded quotient, so 1.0 // 0.1 gives 10 where eager and Python give 9
+    """
+
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return a // b
 
     return fn, (torch.tensor([1.0, 0.5, 6.0, 1.0, 7.0]), torch.tensor([0.1, 0.1, 0.2, 1 / 3, 2.0]))
 
 
-@bug(
-    198119,
-    "avg_pool_ceil_backward",
-    "avg_pool2d backward with ceil_mode=True: the lowering divides the gradient of a window that overhangs the"
-    " input by the full kernel area instead of the clipped window, so the last row and column get 1/9 not 1/6",
-    training=True,
-)
-def _avg_pool_ceil_backward() -> Built:
+@bug(198119, training=True)
+def build_avg_pool_ceil_backward() -> Built:
+    """avg_pool2d backward with ceil_mode=True: the lowering divides the gradient of a window that overhangs the
+    input by the full kernel area instead of the clipped window, so the last row and column get 1/9 not 1/6
+    """
     x = torch.randn(1, 2, 6, 6, requires_grad=True)
 
     def fn(x: Tensor) -> Tensor:
@@ -262,13 +240,12 @@ def _avg_pool_ceil_backward() -> Built:
     return fn, (x,)
 
 
-@bug(
-    191308,
-    "bmm_int8_to_int64",
-    "int8 batched matmul with a single row: the CPU bmm lowering rewrites it as mul + sum and returns the int64"
-    " accumulator, so the result is int64 and later int8 arithmetic no longer wraps",
-)
-def _bmm_int8_to_int64() -> Built:
+@bug(191308)
+def build_bmm_int8_to_int64() -> Built:
+    """int8 batched matmul with a single row: the CPU bmm lowering rewrites it as mul + sum and returns the int64
+    accumulator, so the result is int64 and later int8 arithmetic no longer wraps
+    """
+
     def fn(a: Tensor, b: Tensor) -> Tensor:
         return torch.matmul(a, b) * 40
 
@@ -277,13 +254,12 @@ def _bmm_int8_to_int64() -> Built:
     return fn, (a, b)
 
 
-@bug(
-    198081,
-    "any_uint8_bool",
-    "torch.any on a uint8 tensor: inductor's reduce_any lowering returns bool, not eager's uint8, so"
-    " any(x) * 200 + 100 is promoted to int64 (300) instead of wrapping in uint8 (44)",
-)
-def _any_uint8_bool() -> Built:
+@bug(198081)
+def build_any_uint8_bool() -> Built:
+    """torch.any on a uint8 tensor: inductor's reduce_any lowering returns bool, not eager's uint8, so any(x) * 200
+    + 100 is promoted to int64 (300) instead of wrapping in uint8 (44)
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         return torch.any(x) * 200 + 100, x.any(0)
 
@@ -295,13 +271,12 @@ def _any_uint8_bool() -> Built:
 # ==========================================================================
 
 
-@bug(
-    189799,
-    "add_zeros_like_signed_zero",
-    "ceil gives -0.0, adding zeros_like should make it +0.0: the joint graph folds x + zeros_like(x) to x, so"
-    " the reciprocal is -inf instead of +inf",
-)
-def _add_zeros_like_signed_zero() -> Built:
+@bug(189799)
+def build_add_zeros_like_signed_zero() -> Built:
+    """ceil gives -0.0, adding zeros_like should make it +0.0: the joint graph folds x + zeros_like(x) to x, so the
+    reciprocal is -inf instead of +inf
+    """
+
     def fn(x: Tensor) -> Tensor:
         v = torch.ceil(x)
         v = v + torch.zeros_like(v)
@@ -310,26 +285,24 @@ def _add_zeros_like_signed_zero() -> Built:
     return fn, (torch.tensor([-0.5, -0.1, -0.9, 1.5]),)
 
 
-@bug(
-    175154,
-    "upsample_nearest_scale_1_3",
-    "nearest upsampling of a width-2 row by scale 1.3 (width stays 2): the decomposition maps output column 1"
-    " to floor(1 / 1.3) = 0 where eager copies the unchanged dimension",
-)
-def _upsample_nearest_scale_1_3() -> Built:
+@bug(175154)
+def build_upsample_nearest_scale_1_3() -> Built:
+    """nearest upsampling of a width-2 row by scale 1.3 (width stays 2): the decomposition maps output column 1 to
+    floor(1 / 1.3) = 0 where eager copies the unchanged dimension
+    """
+
     def fn(x: Tensor) -> Tensor:
         return F.interpolate(x, scale_factor=1.3, mode="nearest")
 
     return fn, (torch.tensor([[[[1.0, 2.0]]]], dtype=torch.float64),)
 
 
-@bug(
-    198201,
-    "upsample_nearest_unchanged_dim",
-    "nearest interpolation by (1.3, 1.5) of a 3x4 image: the height stays 3, eager treats it as identity but"
-    " the compiled indexing still divides by 1.3 and picks rows 0, 0, 1",
-)
-def _upsample_nearest_unchanged_dim() -> Built:
+@bug(198201)
+def build_upsample_nearest_unchanged_dim() -> Built:
+    """nearest interpolation by (1.3, 1.5) of a 3x4 image: the height stays 3, eager treats it as identity but the
+    compiled indexing still divides by 1.3 and picks rows 0, 0, 1
+    """
+
     def fn(x: Tensor) -> Tensor:
         return F.interpolate(x, scale_factor=(1.3, 1.5), mode="nearest")
 
@@ -341,41 +314,36 @@ def _upsample_nearest_unchanged_dim() -> Built:
 # ==========================================================================
 
 
-@bug(
-    190765,
-    "flip_repeat_interleave_transposed",
-    "flip of repeat_interleave of a flattened transposed tensor under dynamic shapes: ModularIndexing drops a"
-    " multiple of its modulus from a base that can be negative, so the kernel reads before the buffer",
-    dynamic=True,
-)
-def _flip_repeat_interleave_transposed() -> Built:
+@bug(190765, dynamic=True)
+def build_flip_repeat_interleave_transposed() -> Built:
+    """flip of repeat_interleave of a flattened transposed tensor under dynamic shapes: ModularIndexing drops a
+    multiple of its modulus from a base that can be negative, so the kernel reads before the buffer
+    """
+
     def fn(x: Tensor) -> Tensor:
         return torch.repeat_interleave((x.t() * 2).flatten(), 2).flip(0)
 
     return fn, (torch.randn(2, 2),)
 
 
-@bug(
-    187027,
-    "flip_repeat_interleave",
-    "flip after repeat_interleave of a flattened tensor under dynamic shapes: the simplified index of the"
-    " fused kernel is negative, so the compiled result reads out of bounds",
-    dynamic=True,
-)
-def _flip_repeat_interleave() -> Built:
+@bug(187027, dynamic=True)
+def build_flip_repeat_interleave() -> Built:
+    """flip after repeat_interleave of a flattened tensor under dynamic shapes: the simplified index of the fused
+    kernel is negative, so the compiled result reads out of bounds
+    """
+
     def fn(x: Tensor) -> Tensor:
         return torch.repeat_interleave((x + 1).flatten(), 2).flip(0)
 
     return fn, (torch.randn(8, 8),)
 
 
-@bug(
-    197431,
-    "as_strided_over_strided_slice",
-    "as_strided with the base's strides over a step-2 slice of a repeated tensor: eager reads the storage"
-    " under the slice, the compiled view is resolved against the realized slice instead",
-)
-def _as_strided_over_strided_slice() -> Built:
+@bug(197431)
+def build_as_strided_over_strided_slice() -> Built:
+    """as_strided with the base's strides over a step-2 slice of a repeated tensor: eager reads the storage under
+    the slice, the compiled view is resolved against the realized slice instead
+    """
+
     def fn(x: Tensor) -> Tensor:
         tiled = x.repeat(3, 2)  # realized by inductor; the slice below is a view of it
         return torch.as_strided(tiled[:, ::2], (3, 2), tiled.stride())

@@ -21,12 +21,10 @@ Built = tuple[Callable[..., Any], tuple[Any, ...]]
 # ----------------------------------------------------------------------------- AOT: functionalization
 
 
-@bug(
-    198102,
-    "unfold_gap_mutation",
-    "an in-place update through a gapped unfold view (step > size) zeroes every base element no window covers",
-)
-def _unfold_gap_mutation() -> Built:
+@bug(198102)
+def build_unfold_gap_mutation() -> Built:
+    """an in-place update through a gapped unfold view (step > size) zeroes every base element no window covers"""
+
     def fn(x: Tensor) -> Tensor:
         windows = x.unfold(1, 2, 4)  # columns 0-1 and 4-5 of each row; 2-3 and 6-7 untouched
         windows.mul_(3.0)
@@ -35,12 +33,10 @@ def _unfold_gap_mutation() -> Built:
     return fn, (torch.arange(1.0, 25.0).reshape(3, 8),)
 
 
-@bug(
-    195422,
-    "dropout_eval_alias_mutation",
-    "an in-place update of the tensor that F.dropout(training=False) returns (the input itself) is dropped",
-)
-def _dropout_eval_alias_mutation() -> Built:
+@bug(195422)
+def build_dropout_eval_alias_mutation() -> Built:
+    """an in-place update of the tensor that F.dropout(training=False) returns (the input itself) is dropped"""
+
     def fn(x: Tensor) -> Tensor:
         same = F.dropout(x, 0.3, training=False)  # eager returns x itself
         same.mul_(2.0)
@@ -52,12 +48,10 @@ def _dropout_eval_alias_mutation() -> Built:
 # ----------------------------------------------------------------------------- AOT: decompositions
 
 
-@bug(
-    185464,
-    "multilabel_margin_stop_marker",
-    "the multilabel_margin_loss decomposition does not stop at the first -1 of a target row",
-)
-def _multilabel_margin_stop_marker() -> Built:
+@bug(185464)
+def build_multilabel_margin_stop_marker() -> Built:
+    """the multilabel_margin_loss decomposition does not stop at the first -1 of a target row"""
+
     def fn(scores: Tensor, target: Tensor) -> Tensor:
         return F.multilabel_margin_loss(scores, target)
 
@@ -68,12 +62,12 @@ def _multilabel_margin_stop_marker() -> Built:
 # ----------------------------------------------------------------------------- post-grad passes
 
 
-@bug(
-    198094,
-    "scatter_reinplaced_into_input",
-    "a slice_scatter of an input is reinplaced into that input's buffer, which a later fill_ of the input overwrites",
-)
-def _scatter_reinplaced_into_input() -> Built:
+@bug(198094)
+def build_scatter_reinplaced_into_input() -> Built:
+    """a slice_scatter of an input is reinplaced into that input's buffer, which a later fill_ of the input
+    overwrites
+    """
+
     def fn(x: Tensor, src: Tensor) -> Tensor:
         y = torch.slice_scatter(x, src, dim=1, start=0, end=2)  # a fresh tensor in eager
         x.fill_(-1.0)
@@ -82,12 +76,12 @@ def _scatter_reinplaced_into_input() -> Built:
     return fn, (torch.randn(3, 5), torch.randn(3, 2))
 
 
-@bug(
-    189518,
-    "pointless_cumsum_drops_dtype",
-    "the pointless_cumsum pattern rewrites cumsum(full(bool), dtype=float16) to an int64 arange, dropping the dtype",
-)
-def _pointless_cumsum_drops_dtype() -> Built:
+@bug(189518)
+def build_pointless_cumsum_drops_dtype() -> Built:
+    """the pointless_cumsum pattern rewrites cumsum(full(bool), dtype=float16) to an int64 arange, dropping the
+    dtype
+    """
+
     def fn(x: Tensor) -> tuple[Tensor, Tensor]:
         mask = torch.ones(x.shape[0], x.shape[1], dtype=torch.bool)
         pos = mask.cumsum(1, dtype=torch.float16)
@@ -117,12 +111,11 @@ def _reverse_into() -> Callable[[Tensor, Tensor], None]:
     return _REVERSE_INTO[0]
 
 
-@bug(
-    198031,
-    "custom_op_clone_dropped",
-    "y = x.clone(); op(y, x) with a custom op mutating x: the clone is removed and the op is reinplaced as op(x, x)",
-)
-def _custom_op_clone_dropped() -> Built:
+@bug(198031)
+def build_custom_op_clone_dropped() -> Built:
+    """y = x.clone(); op(y, x) with a custom op mutating x: the clone is removed and the op is reinplaced as op(x,
+    x)
+    """
     reverse_into = _reverse_into()
 
     def fn(x: Tensor) -> Tensor:
@@ -136,12 +129,12 @@ def _custom_op_clone_dropped() -> Built:
 # ----------------------------------------------------------------------------- below FX (not in the kernel list)
 
 
-@bug(
-    198270,
-    "index_put_then_flip_update",
-    "after x.index_put_, the copy back into x is fused with a read of x.flip(0), so rows read already-updated values",
-)
-def _index_put_then_flip_update() -> Built:
+@bug(198270)
+def build_index_put_then_flip_update() -> Built:
+    """after x.index_put_, the copy back into x is fused with a read of x.flip(0), so rows read already-updated
+    values
+    """
+
     def fn(x: Tensor) -> Tensor:
         rows = torch.arange(x.size(0))
         x.index_put_((rows,), x.sin())
@@ -151,12 +144,10 @@ def _index_put_then_flip_update() -> Built:
     return fn, (torch.randn(6, 4),)
 
 
-@bug(
-    198033,
-    "foreach_inplace_reads_self",
-    "an in-place foreach op whose operand is a shifted view of the same tensor reads rows it already overwrote",
-)
-def _foreach_inplace_reads_self() -> Built:
+@bug(198033)
+def build_foreach_inplace_reads_self() -> Built:
+    """an in-place foreach op whose operand is a shifted view of the same tensor reads rows it already overwrote"""
+
     def fn(x: Tensor) -> Tensor:
         torch._foreach_mul_([x], [x.roll(1, 0)])
         return x
@@ -164,25 +155,22 @@ def _foreach_inplace_reads_self() -> Built:
     return fn, (torch.randn(6, 4),)
 
 
-@bug(
-    197091,
-    "ldexp_output_dtype",
-    "the ldexp lowering keeps the float16 mantissa's dtype where eager promotes with the float32 exponent",
-)
-def _ldexp_output_dtype() -> Built:
+@bug(197091)
+def build_ldexp_output_dtype() -> Built:
+    """the ldexp lowering keeps the float16 mantissa's dtype where eager promotes with the float32 exponent"""
+
     def fn(mantissa: Tensor, exponent: Tensor) -> Tensor:
         return torch.ldexp(mantissa, exponent)
 
     return fn, (torch.randn(3, 4).half(), torch.randint(-3, 4, (3, 4)).float())
 
 
-@bug(
-    163932,
-    "softmax_strided_sin_vec_tail",
-    "softmax over a scaled sin of a strided column: the vectorised max and exp loops recompute sin differently, "
-    "so x - max turns positive, exp overflows and the row becomes NaN",
-)
-def _softmax_strided_sin_vec_tail() -> Built:
+@bug(163932)
+def build_softmax_strided_sin_vec_tail() -> Built:
+    """softmax over a scaled sin of a strided column: the vectorised max and exp loops recompute sin differently,
+    so x - max turns positive, exp overflows and the row becomes NaN
+    """
+
     def fn(x: Tensor) -> Tensor:
         logits = torch.sin(x[:, 0]) * 1e14
         return torch.softmax(logits, dim=0)
