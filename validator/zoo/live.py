@@ -1,14 +1,16 @@
 """Programs on which torch 2.13's inductor changes observable results: live divergences.
 
-They are the kinds of programs PyTorch's inductor tests compile (``inductor_kinds``), but on
+Most are the kinds of programs PyTorch's inductor tests compile (``inductor_kinds``), but on
 fxtv's special-values trial (NaN, +-Inf, -0.0, huge magnitudes), or in output layout, the
-compiled program differs from eager. They are not counted as correct programs (a report on them
-is not a false alarm) and are checked by ``tests/test_live_divergences.py``.
+compiled program differs from eager; the others are bugs ``fxtv hunt`` found (``hunted``). They
+are not counted as correct programs (a report on them is not a false alarm) and are checked by
+``tests/test_live_divergences.py``.
 """
 
 from __future__ import annotations
 
 from ._case import LiveDivergence
+from .hunted import HUNTED
 from .inductor_kinds import INDUCTOR_KINDS
 
 _NAN_ROW = (
@@ -52,9 +54,17 @@ _LIVE: dict[str, tuple[str, str, str]] = {
         "computes the round trip in float32 (emulate_precision_casts=False, the default)",
     ),
 }
-_BY_NAME = {c.name: c for c in INDUCTOR_KINDS}
+# The hunted bugs' notes are their builders' docstrings (the case descriptions).
+_LIVE.update(
+    {
+        "hunt_cat_input_index_put": ("lowering", "lowering + codegen", ""),
+        "hunt_complex_add_signed_zero": ("aot", "aot_trace", ""),
+    }
+)
+_BY_NAME = {c.name: c for c in (*INDUCTOR_KINDS, *HUNTED)}
 
 LIVE: list[LiveDivergence] = [
-    LiveDivergence(_BY_NAME[name], stage, step, note) for name, (stage, step, note) in _LIVE.items()
+    LiveDivergence(_BY_NAME[name], stage, step, note or _BY_NAME[name].description)
+    for name, (stage, step, note) in _LIVE.items()
 ]
 LIVE_NAMES = frozenset(_LIVE)
