@@ -59,3 +59,17 @@ def test_right_decompositions_are_not_blamed() -> None:
     step = next(s for s in trace.steps if s.kind == "aot")
     blame = blame_decompositions(step, [x])
     assert blame.first_diverging is None and "none of the" in blame.note
+
+
+def test_a_flipped_zero_the_step_counted_is_blamed_on_its_op() -> None:
+    # complex add's decomposition adds 0 to each operand first: -0.0 + 0 = +0.0 (docs/live-bugs.md).
+    # On the user's own inputs the step counts the flip, so the node search must count it too,
+    # though add is not one of the ops that define the sign of a zero on every trial.
+    from validator.zoo import get_case
+
+    fn, args = get_case("hunt_complex_add_signed_zero").build()
+    report = validate(fn, *args)
+    assert report.verdict == "diverged" and report.guilty.step.kind == "aot"
+    blame = report.localization.blame
+    assert blame.op is not None and "add" in blame.op, blame.note
+    assert blame.mismatch is not None and blame.mismatch.kind == "signed-zero"

@@ -186,3 +186,26 @@ def test_device_steps_check_the_graph_compiled_for_another_device(monkeypatch: p
     extra = [v for v in report.localization.verdicts if v.step.device == "cpu"]
     assert len(extra) == 1 and extra[0].step.name == "lowering + codegen on cpu"
     assert extra[0].verdict == "equivalent" and extra[0].check.trials
+
+
+def test_a_cat_input_written_in_place_is_charged_on_the_cat() -> None:
+    """The charge rule for ConcatKernel aliasing (docs/below-fx.md): a cat of n, then an in-place
+    write of n or of the cat's result; only a cat whose eager kernel also fixes it is charged."""
+    from validator.localize.below_fx import _charged_on
+
+    aten = torch.ops.aten
+    g = torch.fx.Graph()
+    x, y, i, v = (g.placeholder(n) for n in "xyiv")
+    a = g.call_function(aten.mul.Tensor, (x, 2.0))
+    c = g.call_function(aten.cat.default, ([a, y], 1))
+    w = g.call_function(aten.index_put_.default, (a, [i], v))
+    g.output((c, w))
+    found = _charged_on(a, lambda ns: True)
+    assert found is not None and found[0] is c and f"writes {a.name} in place" in found[1]
+    assert _charged_on(a, lambda ns: c.name not in ns) is None  # the cat's own fallback does not fix it
+    # a cat read, not written around: nothing to charge
+    g2 = torch.fx.Graph()
+    x2, y2 = g2.placeholder("x"), g2.placeholder("y")
+    a2 = g2.call_function(aten.mul.Tensor, (x2, 2.0))
+    g2.output((g2.call_function(aten.cat.default, ([a2, y2],)), a2))
+    assert _charged_on(a2, lambda ns: True) is None

@@ -78,10 +78,13 @@ class _Slot:
 
 
 def blame_decompositions(
-    step: Step, inputs: list[Any], stubs: Any = None, *, fallback_random: bool = False
+    step: Step, inputs: list[Any], stubs: Any = None, *, fallback_random: bool = False, signed_zero: bool = False
 ) -> NodeBlame:
     """The first op of ``step``'s Dynamo graph whose decomposition alone diverges on ``inputs``
-    (the table is the one the compile used: inductor selects it by ``fallback_random``)."""
+    (the table is the one the compile used: inductor selects it by ``fallback_random``).
+
+    A flipped zero counts where the op defines its sign, or everywhere with ``signed_zero`` (the
+    step's own divergence on these inputs is a flipped zero the step check counted)."""
     gm: torch.fx.GraphModule = step.before
     blame = NodeBlame(None, None, None, None)
     if has_random_ops(gm):
@@ -119,7 +122,7 @@ def blame_decompositions(
             dtype = e.dtype if e.is_floating_point() else torch.float32
             r = refs[i] if i < len(refs) else None
             found = compare_values(f"node {n.name}", e, d, r, tolerance_for(dtype, k, have_reference=r is not None))
-            if not defines_sign(n):  # a flipped zero counts where the op defines its sign
+            if not (signed_zero or defines_sign(n)):
                 found = [m for m in found if m.kind != SIGNED_ZERO]
             if found:
                 blame.first_diverging = blame.counterpart = n.name

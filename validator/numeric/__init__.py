@@ -8,9 +8,11 @@ from ._magnitude import output_magnitudes
 from ._precision import floating_dtypes, result_precision
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, UNCHANGED, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
+from ._signed_zero import SIGNED_ZERO
 from ._tolerance import Tolerance, accumulation_length, tolerance_for
 
 __all__ = [
+    "SIGNED_ZERO",
     "DIVERGED",
     "EQUIVALENT",
     "NOT_RUN",

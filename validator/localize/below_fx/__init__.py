@@ -246,6 +246,17 @@ def _charged_on(n: torch.fx.Node, fixes: Callable[[Sequence[str]], bool]) -> tup
             f", which writes {buffer.name} while its operand {n.name} reads it (eager kernels for either fix the "
             "result: the read must happen before the write)"
         )
+    concat = _cat_over_written(n)
+    if concat is not None and fixes([concat[0].name]):
+        # inductor computes a cat input straight into its slice of the cat's output (ConcatKernel):
+        # an eager kernel for n only gives n a buffer of its own again, as the cat's lowering must
+        # when n, or the cat's result, is written in place afterwards
+        cat, writer = concat
+        return cat, (
+            f", which computes {n.name} into its own output while {writer.name} writes "
+            f"{'the cat' if cat in written_args(writer) else n.name} in place (eager kernels for either fix the "
+            "result: the cat's slice and its input must not share a buffer)"
+        )
     reducer = next((u for u in n.users if _reduces(u)), None)
     if reducer is not None and fixes([reducer.name]):
         # n's values are right once realized (an eager kernel for the reduction realizes them too):
@@ -276,6 +287,17 @@ def _strided_view_of(n: torch.fx.Node) -> torch.fx.Node | None:
             continue
         if u.target.is_view:
             stack += [(w, True) for w in u.users]
+    return None
+
+
+def _cat_over_written(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] | None:
+    """A ``cat`` of ``n`` with an in-place op writing ``n`` or the cat's result, and that writer."""
+    for cat in n.users:
+        if cat.op != "call_function" or target_base(cat.target) != "cat":
+            continue
+        for u in (*n.users, *cat.users):
+            if u is not cat and u.op == "call_function" and {n, cat} & set(written_args(u)):
+                return cat, u
     return None
 
 

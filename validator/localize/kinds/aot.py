@@ -17,7 +17,7 @@ import torch.fx
 from ...capture import Step
 from ...fx import RunResult
 from ...kinds import StepKind
-from ...numeric import NOT_RUN, Checker, Runner, StepCheck, Trial, runner, trial_value
+from ...numeric import NOT_RUN, SIGNED_ZERO, Checker, Runner, StepCheck, Trial, runner, trial_value
 from .._aot_nodes import blame_decompositions
 from .._verdict import StepVerdict
 from ._base import Blame, BlameContext, StepKindHandler, narrowed, register
@@ -94,8 +94,12 @@ class AotStep(StepKindHandler):
         return narrowed(
             verdict,
             "decomposition blame",
-            lambda _, inputs: blame_decompositions(
-                verdict.step, inputs, trace.lowering_stubs, fallback_random=trace.fallback_random
+            lambda failing, inputs: blame_decompositions(
+                verdict.step,
+                inputs,
+                trace.lowering_stubs,
+                fallback_random=trace.fallback_random,
+                signed_zero=any(m.kind == SIGNED_ZERO for m in failing.mismatches),
             ),
         )
 
