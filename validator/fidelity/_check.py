@@ -14,6 +14,7 @@ the capture missed. It is never reported as equivalent; ``_gap`` then narrows it
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .._json import attrs_json
 from ..numeric import Mismatch, RunResult, accumulation_length, compare_runs
 from ..numeric._signed_zero import SIGNED_ZERO, ops_define_sign
 from ._gap import Gap, locate_gap
-from ._runs import Observation, observe, observe_float64
+from ._runs import Observation, observe, observe_float64, shares_module
 
 
 @dataclass
@@ -207,7 +208,7 @@ def check_fidelity(
     """
     t0 = time.perf_counter()
     rules = Rules.of(eager, ops, _accumulation(trace), signed_zero)
-    ref = observe_float64(fn, inputs, training, eager)
+    ref = observe_float64(fn, inputs, training, eager, share=shares_module(eager, training))
     patches = _compat.cache_off_patches()
     notes: list[str] = []
     if random:
@@ -219,8 +220,15 @@ def check_fidelity(
     if ref is not None and ref.error is not None:
         notes.append(f"no float64 run of the program ({ref.error[:100]}): eager is the reference")
     torch._dynamo.reset()
+    gc.collect()  # the float64 run's module copy (cycles): before the plain compile makes its own
     with _compat.config_patches(patches):
-        plain = observe(fn, inputs, training, wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic))
+        plain = observe(
+            fn,
+            inputs,
+            training,
+            wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic),
+            share=shares_module(eager, training),
+        )
     torch._dynamo.reset()
     fid = Fidelity(
         plain=compare_observations("eager vs torch.compile", eager, plain, ref, rules),

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.utils._pytree as pytree
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
-from ..fx import clone_value, flatten
+from ..fx import clone_value, flatten, same_bits
 from ..numeric import floating_dtypes, result_precision
 from ..numeric._signed_zero import call_defines_sign
 
@@ -70,6 +71,9 @@ class Observation:
     inputs_sign_defined: list[bool] = field(default_factory=list)
     # recorded with ``ops``, per value: its working precision (numeric._precision), None: its dtype's
     precisions: list[torch.dtype | None] = field(default_factory=list)
+    # with ``note_state``, for a module: whether the run left its parameters and buffers as they
+    # were (bit for bit); then later inference runs may share the module instead of copying it
+    keeps_state: bool = False
 
 
 def _random(func: Any) -> bool:
@@ -112,13 +116,27 @@ class _OpRecorder(TorchDispatchMode):
 
 
 class _Replay(TorchDispatchMode):
-    """Each random op of the float64 run returns what the eager run drew (widened), in order."""
+    """Each random op of the float64 run returns what the eager run drew (widened), in order.
 
-    def __init__(self, draws: list[list[torch.Tensor]]) -> None:
+    With ``widen`` (the storages of a module's floating parameters and buffers), each op gets a
+    float64 copy of any of them it reads, made for that op alone: the module runs in float64 as
+    if converted, without a float64 copy of all its weights at once.
+    """
+
+    def __init__(self, draws: list[list[torch.Tensor]], widen: frozenset[int] = frozenset()) -> None:
         super().__init__()
         self.draws = list(draws)
+        self.widen = widen
+
+    def _wide(self, v: Any) -> Any:
+        if isinstance(v, torch.Tensor) and v.dtype not in (torch.float64, torch.complex128):
+            if (v.is_floating_point() or v.is_complex()) and v.untyped_storage().data_ptr() in self.widen:
+                return _widen_tensor(v)
+        return v
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if self.widen:
+            args, kwargs = pytree.tree_map(self._wide, (args, kwargs or {}))
         out = func(*args, **(kwargs or {}))
         if _random(func):
             got, drawn = _tensors(out), self.draws.pop(0) if self.draws else []
@@ -147,14 +165,22 @@ def observe(
     ops: set[torch._ops.OpOverload] | None = None,
     mode: TorchDispatchMode | None = None,
     raise_errors: bool = False,
+    share: bool = False,
+    note_state: bool = False,
 ) -> Observation:
     """Run ``fn`` (through ``wrap``, e.g. ``torch.compile``) on fresh copies of ``inputs``.
+
+    A module is run on a copy of its own, so that no run sees another's writes to its state;
+    with ``share``, on ``fn`` itself, for a run that cannot write it (an inference run of a
+    program whose eager run kept its state: ``note_state`` finds that out). A copy of a large
+    model costs its whole size for as long as a compiled run holds it.
 
     With ``ops`` (a set), the ATen overloads the run dispatches are added to it (and what its
     random ops drew is kept in ``random_draws``). ``mode`` is entered around the run (the float64
     oracle's). An exception becomes ``Observation.error`` unless ``raise_errors``.
     """
-    program = copy.deepcopy(fn) if isinstance(fn, torch.nn.Module) else fn
+    module = isinstance(fn, torch.nn.Module)
+    program = copy.deepcopy(fn) if module and not share else fn
     target = wrap(program) if wrap is not None else program
     args = fresh(inputs)
     draws: list[list[torch.Tensor]] = []
@@ -189,7 +215,21 @@ def observe(
             obs.precisions.append(rec.precision.get(id(v)))
     if rec is not None:
         obs.inputs_sign_defined = [rec.sign.get(id(a), False) for a in args]
+    if note_state and isinstance(fn, torch.nn.Module) and isinstance(program, torch.nn.Module) and program is not fn:
+        obs.keeps_state = _same_state(program, fn)
     return obs
+
+
+def shares_module(eager: Observation, training: bool) -> bool:
+    """Whether later runs may share the program's module (``observe(share=True)``): inference runs
+    of a program whose eager run (observed with ``note_state``) left the module's state as it was."""
+    return eager.keeps_state and not training
+
+
+def _same_state(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    """Whether two copies of a module hold the same parameters and buffers, bit for bit."""
+    sa, sb = a.state_dict(keep_vars=True), b.state_dict(keep_vars=True)
+    return sa.keys() == sb.keys() and all(same_bits(sa[k].detach(), sb[k].detach()) for k in sa)
 
 
 def _wide(v: Any) -> Any:
@@ -203,18 +243,35 @@ def _wide(v: Any) -> Any:
 
 
 def observe_float64(
-    fn: Callable[..., Any], inputs: tuple[Any, ...] | list[Any], training: bool, eager: Observation | None = None
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...] | list[Any],
+    training: bool,
+    eager: Observation | None = None,
+    *,
+    share: bool = False,
 ) -> Observation:
     """The program run in float64: the oracle. Module parameters and floating inputs are widened;
     explicit casts stay (their rounding is what the user's program computes, and what eager
-    shows); random ops return what ``eager`` drew, widened.
+    shows); random ops return what ``eager`` drew, widened. With ``share`` (see ``observe``) the
+    module's weights are widened op by op as they are read, not copied into a float64 module:
+    for a large model, that copy would be the largest thing fxtv holds. The module's dtype as
+    Python code reads it (``weight.dtype``) then stays its own, so a cast to it stays a cast.
 
     A program that cannot run so (dtypes that then clash, ops without float64 kernels, random
     draws that do not line up) gets ``error`` set, and the comparison falls back to eager as the
     reference.
     """
     draws = [[_widen_tensor(t) for t in d] for d in eager.random_draws] if eager is not None else []
-    try:  # widened in place on observe's own copy of a module: one float64 copy, never two
+    try:
+        if share and isinstance(fn, torch.nn.Module):
+            state = [*fn.parameters(), *fn.buffers()]
+            widen = frozenset(t.untyped_storage().data_ptr() for t in state if t.is_floating_point() or t.is_complex())
+            obs = observe(fn, [_wide(v) for v in inputs], training, mode=_Replay(draws, widen), share=True)
+            if obs.error is None:
+                return obs
+            # a module that casts to its weights' dtype (``x.to(self.weight.dtype)``) now meets a
+            # float64 weight with a float32 operand: it needs a converted copy
+        # widened in place on observe's own copy of a module: one float64 copy, never two
         return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Replay(draws))
     except Exception as e:
         return Observation(error=f"{type(e).__name__}: {e}")

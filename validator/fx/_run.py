@@ -137,7 +137,7 @@ class _Interpreter(torch.fx.Interpreter):
         copy = self.copies.get(i) if i is not None else None
         if i is None or p in self.aliased or not isinstance(copy, torch.Tensor):
             return
-        if _same_bits(copy, self.originals[i]):
+        if same_bits(copy, self.originals[i]):
             del self.copies[i]
 
     def inputs_after(self, inputs: Sequence[Any]) -> list[Any]:
@@ -295,7 +295,7 @@ def _shares_memory(a: Any, b: Any) -> bool:
 _BITS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
 
 
-def _same_bits(copy: torch.Tensor, original: Any) -> bool:
+def same_bits(copy: torch.Tensor, original: Any) -> bool:
     """Whether ``copy`` (maybe widened) still holds ``original``'s bits, -0.0 and NaNs included."""
     if not isinstance(original, torch.Tensor) or copy.shape != original.shape:
         return False

@@ -10,6 +10,7 @@ Every caller (``validate``, ``check_pass``, the benchmark, the pytest plugin) go
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import torch
 from .. import _compat
 from .._errors import UsageError
 from ..capture import Step, Trace, capture
-from ..fidelity import Observation, check_fidelity, draws_random, observe
+from ..fidelity import Observation, check_fidelity, draws_random, observe, shares_module
 from ..fx import describe
 from ..localize import localize
 from ..report import Report
@@ -89,10 +90,17 @@ def run(
         t0 = time.perf_counter()
         with capture(fallback_random=fallback_random, lower=c.lower) as trace:
             captured = observe(
-                fn, inputs, c.training, wrap=lambda f: torch.compile(f, backend="inductor", dynamic=c.dynamic)
+                fn,
+                inputs,
+                c.training,
+                wrap=lambda f: torch.compile(f, backend="inductor", dynamic=c.dynamic),
+                share=eager is not None and shares_module(eager, c.training),
             )
         timing["compile_and_capture"] = time.perf_counter() - t0
         torch._dynamo.reset()
+        # Each phase leaves reference cycles (graph modules, compiled code) holding tensors: freed
+        # now, not whenever the collector next runs (on a large model, during the next phase's peak).
+        gc.collect()
         error = f"torch.compile failed: {captured.error}" if captured.error is not None else None
         selection = only(trace) if only is not None and error is None else None
         symbolic = localization = fidelity = None
@@ -115,6 +123,7 @@ def run(
             timing["check"] = time.perf_counter() - t - localization.blame_seconds
             if localization.diverged:
                 timing["blame"] = localization.blame_seconds
+            gc.collect()
             if c.fidelity and eager is not None:
                 fidelity = check_fidelity(
                     fn,
@@ -146,7 +155,7 @@ def run(
 
 def _eager(fn: Callable[..., Any], inputs: tuple[Any, ...], training: bool, ops: set[Any], program: str) -> Observation:
     try:
-        return observe(fn, inputs, training, ops=ops, raise_errors=True)
+        return observe(fn, inputs, training, ops=ops, raise_errors=True, note_state=True)
     except UsageError:
         raise
     except Exception as e:

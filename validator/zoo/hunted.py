@@ -1,5 +1,6 @@
-"""Silent wrong results of torch 2.13.0 that ``fxtv hunt`` found and that were on no public tracker
-issue when found: each cut by hand to a few ops from a campaign's program (docs/live-bugs.md).
+"""Silent wrong results of torch 2.13.0 that were on no public tracker issue when found: two cut by
+hand to a few ops from ``fxtv hunt`` programs, one from a targeted search of inductor's
+decompositions (docs/live-bugs.md).
 
 They are live divergences (``validator.zoo.live``): torch.compile changes the result, no fault
 injected. Each builder's docstring says what differs and why, as the root cause was established
@@ -47,6 +48,19 @@ def build_hunt_complex_add_signed_zero() -> Built:
     x = torch.tensor([complex(-0.0, 1.0)], dtype=torch.complex64)
     y = torch.tensor([complex(-0.0, 2.0)], dtype=torch.complex64)
     return fn, (x, y)
+
+
+@case(tags=("hunt", "decomposition", "rounding"))
+def build_hunt_round_decimals() -> Built:
+    """round(x, decimals=-3) of halfway values and round(x, decimals=3) of whole numbers: inductor's
+    round.decimals decomposition multiplies by the inexact 1 / 10**decimals instead of dividing by
+    10**decimals, so 6500 becomes 7000 (eager, ties to even: 6000) and 3.0 becomes 3.0000002
+    """
+
+    def fn(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.round(x, decimals=-3), torch.round(y, decimals=3)
+
+    return fn, (torch.tensor([6500.0, 10500.0, 12500.0, 2500.0]), torch.tensor([3.0, 6.0, 7.0, 1.0]))
 
 
 HUNTED = case.cases

@@ -59,6 +59,7 @@ _LIVE.update(
     {
         "hunt_cat_input_index_put": ("lowering", "lowering + codegen", ""),
         "hunt_complex_add_signed_zero": ("aot", "aot_trace", ""),
+        "hunt_round_decimals": ("aot", "aot_trace", ""),
     }
 )
 _BY_NAME = {c.name: c for c in (*INDUCTOR_KINDS, *HUNTED)}
