@@ -344,3 +344,15 @@ def test_a_float64_input_a_widened_run_writes_is_copied_not_aliased() -> None:
     x = torch.zeros(4, dtype=torch.float64)  # widening it is a no-op that shares its memory
     res = run_graph(to_float64(torch.fx.symbolic_trace(f)), [x], widen=True)
     assert res.error is None and bool((x == 0).all()) and bool((res.inputs_after[0] == 1).all())
+
+
+def test_conjugate_views_are_compared() -> None:
+    """A complex backward hands back conjugate views, which have no real view until resolved: the
+    comparison resolves them (a campaign's tool error, tests the values not the flag)."""
+    from validator.numeric import compare_values, tolerance_for
+
+    x = torch.tensor([1 + 2j, -0.0 - 1j], dtype=torch.complex64)
+    tol = tolerance_for(torch.float32, 1, have_reference=False)
+    assert compare_values("out", x.conj(), x.conj().resolve_conj(), None, tol) == []
+    found = compare_values("out", x.conj(), x, None, tol)
+    assert found and found[0].kind != "error"

@@ -170,7 +170,7 @@ def _scale(ref: Observation) -> float:
     scale = 0.0
     for v in ref.values:
         if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()) and v.numel():
-            x = torch.view_as_real(v) if v.is_complex() else v
+            x = torch.view_as_real(v.resolve_conj()) if v.is_complex() else v
             x = x.detach().double()
             x = torch.where(torch.isfinite(x), x, torch.zeros_like(x))
             scale = max(scale, float(x.pow(2).mean().sqrt()))

@@ -303,7 +303,7 @@ def same_bits(copy: torch.Tensor, original: Any) -> bool:
         a = copy.to(original.dtype) if copy.dtype != original.dtype else copy
         b = original
         if a.is_complex():
-            a, b = torch.view_as_real(a), torch.view_as_real(b)
+            a, b = torch.view_as_real(a.resolve_conj()), torch.view_as_real(b.resolve_conj())
         if a.is_floating_point():
             bits = _BITS.get(a.element_size())
             if bits is None:

@@ -105,7 +105,7 @@ def differs(a, b):
         return f"{{a.dtype}}{{list(a.shape)}} vs {{b.dtype}}{{list(b.shape)}}"
     if not (a.is_floating_point() or a.is_complex()):
         return None if torch.equal(a, b) else f"values differ: {{a}} vs {{b}}"
-    ra, rb = (torch.view_as_real(a), torch.view_as_real(b)) if a.is_complex() else (a, b)
+    ra, rb = (torch.view_as_real(a.resolve_conj()), torch.view_as_real(b.resolve_conj())) if a.is_complex() else (a, b)
     for what, f in (("NaN", torch.isnan), ("inf", torch.isinf), ("-0.0", lambda t: (t == 0) & torch.signbit(t))):
         if not torch.equal(f(ra), f(rb)):
             return f"{{what}} where the other has none"

@@ -111,8 +111,9 @@ def compare_tensors(
         return [Mismatch(where, "dtype", f"dtype {b.dtype} became {a.dtype}")]
     b, a = b.detach().cpu(), a.detach().cpu()
     if b.is_complex():
-        b, a = torch.view_as_real(b), torch.view_as_real(a)
-        ref = torch.view_as_real(ref.detach().cpu()) if ref is not None and ref.is_complex() else None
+        # resolved first: a conjugate view (a complex backward's output) has no real view
+        b, a = torch.view_as_real(b.resolve_conj()), torch.view_as_real(a.resolve_conj())
+        ref = torch.view_as_real(ref.detach().cpu().resolve_conj()) if ref is not None and ref.is_complex() else None
     if not b.is_floating_point():
         found = _masked(where, "int", "integer/bool values differ", b != a, b, a, None)
         return [found] if found else []

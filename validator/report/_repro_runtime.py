@@ -121,8 +121,8 @@ def _compare(where, b, a, ref, have_ref):
         return [f"{where}: dtype: {b.dtype} became {a.dtype}"]
     b, a = b.detach().cpu(), a.detach().cpu()
     if b.is_complex():
-        b, a = torch.view_as_real(b), torch.view_as_real(a)
-        ref = torch.view_as_real(ref.detach().cpu()) if ref is not None and ref.is_complex() else None
+        b, a = torch.view_as_real(b.resolve_conj()), torch.view_as_real(a.resolve_conj())
+        ref = torch.view_as_real(ref.detach().cpu().resolve_conj()) if ref is not None and ref.is_complex() else None
     if not b.is_floating_point():
         return _at(b, b != a, "int: integer/bool values differ", where, b, a)
     b64, a64 = b.double(), a.double()
