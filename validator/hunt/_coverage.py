@@ -59,6 +59,7 @@ PATTERNS: dict[str, frozenset[str]] = {
             "floor_divide_scalar",
             "floor",
             "round",
+            "round_decimals",
             "trunc",
             "sign",
         }
