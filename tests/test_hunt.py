@@ -130,9 +130,26 @@ def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
 
 
 # ----------------------------------------------------------------------------- campaigns
+def _remainder_third() -> int:
+    """A seed whose third program, and not the first two, runs torch.remainder (which the injected
+    fault breaks): found by drawing, since any change to the op tables changes what a seed draws."""
+    o = HuntOptions()
+    for seed in range(500):
+        first = generate_batch(seed, 0, o.batch_size, o.max_ops)[:3]
+        ops = [{s.op for s in d.program.statements} for d in first]
+        if (
+            "remainder_scalar" in ops[2]
+            and not any(op.startswith("remainder") for x in ops[:2] for op in x)
+            and not any(d.variant.training or d.variant.special for d in first)
+        ):
+            return seed
+    raise AssertionError("no seed in 0..499 draws torch.remainder third")
+
+
 def _campaign(tmp: Path, programs: int, **kw: Any) -> Any:
-    # seed 0: the third program runs torch.remainder, which the injected fault breaks
-    opts = HuntOptions(programs=programs, jobs=2, seed=0, inject="remainder_as_fmod", shrink_budget=6, progress=False)
+    opts = HuntOptions(
+        programs=programs, jobs=2, seed=_remainder_third(), inject="remainder_as_fmod", shrink_budget=6, progress=False
+    )
     return hunt(tmp, HuntOptions(**{**opts.__dict__, **kw}), resume=(tmp / "campaign.sqlite").exists())
 
 
