@@ -178,7 +178,7 @@ _INPLACE_OPERATORS = frozenset(
 _PURE_MODULES = frozenset({"operator", "_operator", "builtins", "math"})
 
 
-def _may_write(n: torch.fx.Node) -> bool:
+def may_write(n: torch.fx.Node) -> bool:
     """Whether a node may write into one of its arguments, in any graph (ATen or torch IR): an
     ATen op by its schema, a tensor method by its name, other Python functions always."""
     if n.op == "call_module":
@@ -207,7 +207,7 @@ def _written_operands(gm: torch.fx.GraphModule, n: torch.fx.Node) -> list[torch.
     higher-order op that calls subgraphs (control_deps, cond, invoke_subgraph, while_loop), which
     writes what its subgraphs write. Their placeholders take, in order, the op's node operands
     after its last subgraph."""
-    if not _may_write(n):
+    if not may_write(n):
         return []
     if not isinstance(n.target, torch._ops.HigherOrderOperator) or n.kwargs:
         return n.all_input_nodes

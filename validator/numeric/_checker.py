@@ -22,6 +22,7 @@ from ..fx import RunResult, has_random_ops, possibly_written_inputs, run_compile
 from ._compare import Mismatch
 from ._inputs import REAL, Trial, tangent_like, trial_value, trials
 from ._magnitude import output_magnitudes
+from ._region import Regions
 from ._results import DIVERGED, EQUIVALENT, NOT_RUN, TOOL_ERROR, CheckOptions, StepCheck, TrialResult
 from ._runs import compare_runs
 from ._signed_zero import SIGNED_ZERO, zero_sign_defined
@@ -53,6 +54,8 @@ class Checker:
         # (id of a parameter, trial) -> (the parameter, its trial value): lineages that take the
         # same weights (the Dynamo graph, the AOT graph) share one scaled copy of them
         self._scaled: dict[tuple[int, str], tuple[torch.Tensor, Any]] = {}
+        # FX steps whose after-graph computes only what the step changed (``_region``)
+        self.regions = Regions(trace)
 
     # ------------------------------------------------------------------ inputs
     def base_inputs(self, label: str) -> tuple[list[Any], list[bool]] | None:
@@ -98,6 +101,7 @@ class Checker:
             self._trial_label, self._trial_inputs = label, {}
             # the runs kept for other lineages hold their trial inputs (parameters, scaled): let go
             self._last_run = {k: v for k, v in self._last_run.items() if k[0] == label}
+            self.regions.forget(label)
         if trial.name not in self._trial_inputs:
             base = self.base_inputs(label)
             self._trial_inputs[trial.name] = None if base is None else self._of_trial(base[0], base[1], trial)
@@ -130,7 +134,28 @@ class Checker:
         hit = self._last_run.get(key) if key else None
         if hit is not None and hit[0] is gm:
             return hit[1]
-        return run_graph(gm, inp, stubs=self.stubs)
+        return self._run_whole(gm, inp, key)
+
+    def _run_whole(self, gm: torch.fx.GraphModule, inp: list[Any], key: tuple[str, str] | None) -> RunResult:
+        """A run of all of ``gm``, keeping what the next steps' regions read (``key``: its lineage
+        and trial)."""
+        observe, done = self.regions.recorder(key[0], key[1], gm) if key else (None, None)
+        r = run_graph(gm, inp, stubs=self.stubs, observe=observe)
+        if done is not None:
+            done(r)
+        return r
+
+    def _run_after(
+        self, before: torch.fx.GraphModule, after: torch.fx.GraphModule, inp: list[Any], b: RunResult, key: Any
+    ) -> tuple[RunResult, str | None]:
+        """The after-graph's run: its region only where the step can be cut (``_region``)."""
+        note = None
+        if key is not None:
+            a, note = self.regions.run(key[0], key[1], before, after, inp, b, self.stubs)
+            if a is not None:
+                return a, note
+            note = f"whole graph: {note}"
+        return self._run_whole(after, inp, key), note
 
     def _magnitudes(
         self,
@@ -255,7 +280,9 @@ class Checker:
                 continue
             a_inp = after_inputs(trial, inp) if after_inputs else inp
             if isinstance(after, torch.fx.GraphModule):
-                a = run_graph(after, a_inp, stubs=self.stubs)
+                same_graph = project is None and after_inputs is None
+                a, region = self._run_after(before, after, a_inp, b, key if same_graph else None)
+                result.region = result.region or region
                 if key is not None:
                     self._last_run[key] = (after, a)
             else:
@@ -315,6 +342,7 @@ class Checker:
                 tr.inputs = None  # only a diverging trial's inputs are used again (blame, repro)
         return result
 
+
 @dataclass(frozen=True)
 class OutputRoles:
     """What a graph's outputs and inputs are to AOT's runtime (from its ViewAndMutationMeta).
@@ -350,5 +378,3 @@ def runner(compiled: Any, keep: Collection[int] = ()) -> Runner:
 
 def _tensors(values: Sequence[Any] | None) -> list[torch.Tensor]:
     return [v for v in values or [] if isinstance(v, torch.Tensor)]
-
-

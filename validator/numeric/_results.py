@@ -56,6 +56,8 @@ class StepCheck:
     warnings: list[str] = field(default_factory=list)
     # for a divergence seen only on special values: how the compiled program behaves there
     confirmed: str | None = None
+    # FX steps: what of the after-graph ran (its region, or the whole graph and why)
+    region: str | None = None
 
     @property
     def first_failure(self) -> TrialResult | None:

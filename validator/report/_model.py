@@ -164,6 +164,7 @@ def _step_json(v: StepVerdict) -> dict[str, Any]:
             "not_proved": [o.to_json() for o in v.symbolic if o.status != "proved"],
         },
         "tolerance": c.tolerance,
+        "region": c.region,
         "warnings": c.warnings,
         "confirmed": c.confirmed,
         "pattern": s.pattern.__dict__ if s.pattern else None,

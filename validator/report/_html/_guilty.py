@@ -27,6 +27,8 @@ def guilty_section(loc: Localization, prefix: str) -> str:
         facts.append(("pattern", f"{p.pattern} ({p.entry_kind}), matched {', '.join(p.matched)}"))
     if c.tolerance:
         facts.append(("tolerance", c.tolerance))
+    if c.region:
+        facts.append(("after-graph run", c.region))
     if bad:
         trials = ", ".join(t.trial for t in bad)
         facts.append(("diverging trials", f"{trials} (of {len(c.trials)}; reference {bad[0].reference})"))

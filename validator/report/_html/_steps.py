@@ -68,6 +68,8 @@ def _trials_cell(v: StepVerdict) -> str:
         lines.append("<div>" + "; ".join(ok) + "</div>")
     if c.reason:
         lines.append(f'<div class="dim">{escape(c.reason)}</div>')
+    if c.region:
+        lines.append(f'<div class="dim">{escape(c.region)}</div>')
     return "".join(lines)
 
 
