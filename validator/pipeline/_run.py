@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,7 @@ def run(
     program = str(name or getattr(fn, "__name__", type(fn).__name__))
     check_inputs(inputs)
     timing: dict[str, float] = {}
-    with installed if installed is not None else contextlib.nullcontext():
+    with _collecting_own_objects(), installed if installed is not None else contextlib.nullcontext():
         ops: set[Any] = set()
         eager: Observation | None = None
         if c.fidelity or c.fallback_random is None:
@@ -151,6 +151,32 @@ def run(
         symbolic=symbolic,
         fidelity=fidelity,
     )
+
+
+_frozen = False
+
+
+@contextlib.contextmanager
+def _collecting_own_objects() -> Iterator[None]:
+    """Within a run, a garbage collection scans only the objects the run made.
+
+    The collections between phases free the reference cycles a phase leaves (graph modules and
+    compiled code holding a large model's tensors), but a full collection also walks every object
+    the process made before: in a long-lived process (a hunt worker, a test session, check_pass
+    over many programs) that was most of a small program's validation time. The older objects are
+    frozen for the run (``gc.freeze``) and thawed after, when the automatic collector takes them
+    back as before."""
+    global _frozen
+    if _frozen:  # a run inside a run: the outer one froze what came before it
+        yield
+        return
+    gc.freeze()
+    _frozen = True
+    try:
+        yield
+    finally:
+        _frozen = False
+        gc.unfreeze()
 
 
 def _eager(fn: Callable[..., Any], inputs: tuple[Any, ...], training: bool, ops: set[Any], program: str) -> Observation:
