@@ -24,6 +24,7 @@ import torch
 
 from .. import _compat
 from .._json import attrs_json
+from ..fx import real_view
 from ..numeric import Mismatch, RunResult, accumulation_length, compare_runs
 from ..numeric._signed_zero import SIGNED_ZERO, ops_define_sign
 from ._gap import Gap, locate_gap
@@ -170,8 +171,7 @@ def _scale(ref: Observation) -> float:
     scale = 0.0
     for v in ref.values:
         if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()) and v.numel():
-            x = torch.view_as_real(v.resolve_conj()) if v.is_complex() else v
-            x = x.detach().double()
+            x = real_view(v).detach().double()
             x = torch.where(torch.isfinite(x), x, torch.zeros_like(x))
             scale = max(scale, float(x.pow(2).mean().sqrt()))
     return scale

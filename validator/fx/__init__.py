@@ -35,7 +35,7 @@ from ._run import (
     written_args,
 )
 from ._snapshot import SEMANTIC_META, fingerprint, snapshot
-from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake, leaves
+from ._values import clone_inputs, clone_tensor, clone_value, describe, flatten, is_fake, leaves, real_view
 
 __all__ = [
     "RNG_SEED",
@@ -62,6 +62,7 @@ __all__ = [
     "possibly_written_inputs",
     "output_node",
     "output_nodes",
+    "real_view",
     "run_compiled",
     "run_graph",
     "same_bits",

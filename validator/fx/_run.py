@@ -12,7 +12,7 @@ import torch
 import torch.fx
 
 from .. import _compat
-from ._values import clone_value, flatten
+from ._values import clone_value, flatten, real_view
 
 RNG_SEED = 1234
 
@@ -302,8 +302,7 @@ def same_bits(copy: torch.Tensor, original: Any) -> bool:
     try:
         a = copy.to(original.dtype) if copy.dtype != original.dtype else copy
         b = original
-        if a.is_complex():
-            a, b = torch.view_as_real(a.resolve_conj()), torch.view_as_real(b.resolve_conj())
+        a, b = real_view(a), real_view(b)
         if a.is_floating_point():
             bits = _BITS.get(a.element_size())
             if bits is None:

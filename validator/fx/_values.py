@@ -20,6 +20,13 @@ def clone_tensor(t: torch.Tensor) -> torch.Tensor:
         return t.clone()
 
 
+def real_view(t: torch.Tensor) -> torch.Tensor:
+    """A complex tensor as its real and imaginary parts (a last dimension of 2), other tensors as
+    they are. The conjugate bit is resolved first: a conjugate view (a complex backward's output)
+    has no real view."""
+    return torch.view_as_real(t.resolve_conj()) if t.is_complex() else t
+
+
 def clone_value(v: Any) -> Any:
     if isinstance(v, torch.Tensor):
         return clone_tensor(v)

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ..fx import real_view
 from ._tolerance import Tolerance
 
 
@@ -111,9 +112,8 @@ def compare_tensors(
         return [Mismatch(where, "dtype", f"dtype {b.dtype} became {a.dtype}")]
     b, a = b.detach().cpu(), a.detach().cpu()
     if b.is_complex():
-        # resolved first: a conjugate view (a complex backward's output) has no real view
-        b, a = torch.view_as_real(b.resolve_conj()), torch.view_as_real(a.resolve_conj())
-        ref = torch.view_as_real(ref.detach().cpu().resolve_conj()) if ref is not None and ref.is_complex() else None
+        b, a = real_view(b), real_view(a)
+        ref = real_view(ref.detach().cpu()) if ref is not None and ref.is_complex() else None
     if not b.is_floating_point():
         found = _masked(where, "int", "integer/bool values differ", b != a, b, a, None)
         return [found] if found else []
