@@ -8,7 +8,7 @@ with the capture's own compiled run, so that a trace of equivalent steps never h
 
 from ._check import Comparison, Fidelity, Rules, beyond_testing, check_fidelity, compare_observations
 from ._gap import Gap, locate_gap
-from ._runs import Observation, draws_random, fresh, observe, observe_float64, run_program, shares_module
+from ._runs import Observation, draws_random, fresh, observe, observe_float64, run_program
 
 __all__ = [
     "Comparison",
@@ -25,5 +25,4 @@ __all__ = [
     "observe",
     "observe_float64",
     "run_program",
-    "shares_module",
 ]

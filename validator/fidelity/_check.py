@@ -28,7 +28,7 @@ from ..fx import real_view
 from ..numeric import Mismatch, RunResult, accumulation_length, compare_runs
 from ..numeric._signed_zero import SIGNED_ZERO, ops_define_sign
 from ._gap import Gap, locate_gap
-from ._runs import Observation, observe, observe_float64, shares_module
+from ._runs import Observation, observe, observe_float64
 
 
 @dataclass
@@ -208,7 +208,7 @@ def check_fidelity(
     """
     t0 = time.perf_counter()
     rules = Rules.of(eager, ops, _accumulation(trace), signed_zero)
-    ref = observe_float64(fn, inputs, training, eager, share=shares_module(eager, training))
+    ref = observe_float64(fn, inputs, training, eager, share=eager.shareable)
     patches = _compat.cache_off_patches()
     notes: list[str] = []
     if random:
@@ -227,7 +227,7 @@ def check_fidelity(
             inputs,
             training,
             wrap=lambda f: torch.compile(f, backend="inductor", dynamic=dynamic),
-            share=shares_module(eager, training),
+            share=eager.shareable,
         )
     torch._dynamo.reset()
     fid = Fidelity(

@@ -20,7 +20,7 @@ import torch
 
 from .. import _compat
 from .._json import attrs_json
-from ._runs import Observation, observe, shares_module
+from ._runs import Observation, observe
 
 if TYPE_CHECKING:
     from ..localize.below_fx._features import Feature
@@ -97,9 +97,7 @@ def locate_gap(
     def good() -> bool:
         gap.compiles += 1
         torch._dynamo.reset()
-        run = observe(
-            fn, inputs, training, wrap=lambda f: torch.compile(f, dynamic=dynamic), share=shares_module(eager, training)
-        )
+        run = observe(fn, inputs, training, wrap=lambda f: torch.compile(f, dynamic=dynamic), share=eager.shareable)
         return not compare_observations("bisect", eager, run, ref, rules).diverged
 
     with _compat.config_patches(patches), contextlib.redirect_stdout(io.StringIO()):  # it narrates on stdout

@@ -71,9 +71,10 @@ class Observation:
     inputs_sign_defined: list[bool] = field(default_factory=list)
     # recorded with ``ops``, per value: its working precision (numeric._precision), None: its dtype's
     precisions: list[torch.dtype | None] = field(default_factory=list)
-    # with ``note_state``, for a module: whether the run left its parameters and buffers as they
-    # were (bit for bit); then later inference runs may share the module instead of copying it
-    keeps_state: bool = False
+    # with ``note_state``, for a module: whether later runs may share it instead of copying it
+    # (``observe(share=True)``): an inference run that left its parameters and buffers as they
+    # were, bit for bit
+    shareable: bool = False
 
 
 def _random(func: Any) -> bool:
@@ -106,9 +107,7 @@ class _OpRecorder(TorchDispatchMode):
         moved = [self.sign.get(id(t), False) for t in inputs if t.is_floating_point() or t.is_complex()]
         defined = call_defines_sign(func, args, kwargs, moved)
         floating = [t for t in inputs if t.is_floating_point() or t.is_complex()]
-        working = result_precision(
-            func, [(t.dtype, self.precision.get(id(t))) for t in floating], floating_dtypes(out)
-        )
+        working = result_precision(func, [(t.dtype, self.precision.get(id(t))) for t in floating], floating_dtypes(out))
         for t in _tensors(out):
             self.sign[id(t)] = defined
             self.precision[id(t)] = working
@@ -216,14 +215,8 @@ def observe(
     if rec is not None:
         obs.inputs_sign_defined = [rec.sign.get(id(a), False) for a in args]
     if note_state and isinstance(fn, torch.nn.Module) and isinstance(program, torch.nn.Module) and program is not fn:
-        obs.keeps_state = _same_state(program, fn)
+        obs.shareable = not training and _same_state(program, fn)
     return obs
-
-
-def shares_module(eager: Observation, training: bool) -> bool:
-    """Whether later runs may share the program's module (``observe(share=True)``): inference runs
-    of a program whose eager run (observed with ``note_state``) left the module's state as it was."""
-    return eager.keeps_state and not training
 
 
 def _same_state(a: torch.nn.Module, b: torch.nn.Module) -> bool:

@@ -21,7 +21,7 @@ import torch
 from .. import _compat
 from .._errors import UsageError
 from ..capture import Step, Trace, capture
-from ..fidelity import Observation, check_fidelity, draws_random, observe, shares_module
+from ..fidelity import Observation, check_fidelity, draws_random, observe
 from ..fx import describe
 from ..localize import localize
 from ..report import Report
@@ -94,7 +94,7 @@ def run(
                 inputs,
                 c.training,
                 wrap=lambda f: torch.compile(f, backend="inductor", dynamic=c.dynamic),
-                share=eager is not None and shares_module(eager, c.training),
+                share=eager is not None and eager.shareable,
             )
         timing["compile_and_capture"] = time.perf_counter() - t0
         torch._dynamo.reset()
