@@ -110,6 +110,16 @@ def test_a_symptom_seen_downstream_still_matches_the_issue_it_stands_for() -> No
     assert found is None or 188048 not in (found["issue"], *found["also"])
 
 
+def test_an_aot_finding_matches_by_its_node_op_and_an_issue_by_its_dtypes() -> None:
+    # the complex add decomposition's lost -0.0: the program adds with "+", which runs no torch
+    # function, so only the first diverging node names the op; a float program's aot add is not it
+    finding = {"outcome": "diverged", "stage": "aot", "node_op": "add", "symptom": "signed-zero"}
+    found = label(finding, ["v0 + v0"], ["complex64"])
+    assert found is not None and found["case"] == "live__hunt_complex_add_signed_zero"
+    assert label(finding, ["v0 + v0"], ["float32"]) is None
+    assert label({**finding, "node_op": "placeholder"}, ["v0 + v0"], ["complex64"]) is None
+
+
 def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
     p = Program(
         (InputSpec("x0", (4,), torch.float32), InputSpec("x1", (4,), torch.float32)),

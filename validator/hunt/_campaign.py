@@ -162,7 +162,7 @@ def _clusters(state: State, pool: Any, opts: HuntOptions, out: Path) -> None:
             small, small_result, _ = shrink(drawn, cluster["signature"], evaluate, opts.shrink_budget)
             if small_result is not None:
                 drawn, result = small, small_result
-        known = label(result, [s.expr for s in drawn.program.statements])
+        known = label(result, [s.expr for s in drawn.program.statements], dtypes(drawn.to_json()))
         slug = f"c{n:03d}_{drawn.key[:8]}"
         repro = pages / f"{slug}_repro.py"
         repro.write_text(repro_script(drawn, f"fxtv hunt cluster {cluster['signature']}", repro.name))

@@ -2,7 +2,8 @@
 
 A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
 (if both name one) is the issue's, it names one of the issue's ops (or, naming none, its program
-runs one), and, where the issue lists symptoms, it shows one of them. The symptom is seen at an
+runs one; an AOT or FX finding names its first diverging node's op), where the issue lists
+symptoms, it shows one of them, and where it lists dtypes, the program has one of them. The symptom is seen at an
 output, downstream of the culprit: an overflow there is an infinity, and an integer or bool output
 (a comparison or cast read the changed value) hides the kind of change, so it shows any of them.
 A crash matches an issue
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -37,6 +39,7 @@ class KnownIssue:
     ops: frozenset[str]
     error: str | None = None  # for a crash: a piece of torch.compile's error message
     symptoms: frozenset[str] = frozenset()  # mismatch kinds it shows (empty: any)
+    dtypes: frozenset[str] = frozenset()  # dtypes a program must have to show it (empty: any)
 
     def to_json(self) -> dict[str, Any]:
         return {"issue": self.issue, "case": self.case, "title": self.title, "stage": self.stage}
@@ -55,6 +58,7 @@ def known_issues() -> tuple[KnownIssue, ...]:
             frozenset(_base(o) for o in raw.get("ops", [])),
             raw.get("error"),
             frozenset(raw.get("symptoms", [])),
+            frozenset(raw.get("dtypes", [])),
         )
         for raw in data.get("issue", [])
     )
@@ -68,15 +72,19 @@ def program_ops(exprs: list[str]) -> set[str]:
     return names - {"", "to", "functional", "nn"}
 
 
-def match(result: dict[str, Any], exprs: list[str]) -> KnownIssue | None:
+def match(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = ()) -> KnownIssue | None:
     """The first known issue a finding's record matches (see the module docstring)."""
-    return next(iter(matches(result, exprs)), None)
+    return next(iter(matches(result, exprs, dtypes)), None)
 
 
-def matches(result: dict[str, Any], exprs: list[str]) -> list[KnownIssue]:
-    """Every known issue a finding's record matches, in the file's order. A finding that names no
-    op (a codegen feature) matches by the ops its program runs, so it may match several."""
+def matches(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = ()) -> list[KnownIssue]:
+    """Every known issue a finding's record matches, in the file's order (``dtypes``: the
+    program's). A finding that names no op (a codegen feature) matches by the ops its program
+    runs, so it may match several."""
     named = {_base(o) for o in re.findall(r"(?:aten|prims)\.(\w+)", f"{result.get('culprit')} {result.get('node_op')}")}
+    node_op = str(result.get("node_op") or "")
+    if re.fullmatch(r"\w+", node_op) and node_op not in ("placeholder", "output", "get_attr"):
+        named.add(_base(node_op))  # an AOT or FX node's op, by its short name
     ran = program_ops(exprs)
     if result.get("outcome") != "diverged":  # a crash: the same error from a program running one of the ops
         error = str(result.get("error") or "")
@@ -87,16 +95,16 @@ def matches(result: dict[str, Any], exprs: list[str]) -> list[KnownIssue]:
             continue
         if k.component and result.get("component") and k.component != result.get("component"):
             continue
-        if not _shows(k, result.get("symptom")):
+        if not _shows(k, result.get("symptom")) or (k.dtypes and not k.dtypes & set(dtypes)):
             continue
         if k.ops & (named or ran):
             out.append(k)
     return out
 
 
-def label(result: dict[str, Any], exprs: list[str]) -> dict[str, Any] | None:
+def label(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = ()) -> dict[str, Any] | None:
     """A cluster's label: the first matching issue, with the others it matches equally well."""
-    found = matches(result, exprs)
+    found = matches(result, exprs, dtypes)
     if not found:
         return None
     return {**found[0].to_json(), "also": [k.issue or k.case for k in found[1:]]}
