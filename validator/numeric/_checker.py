@@ -282,7 +282,10 @@ class Checker:
             if isinstance(after, torch.fx.GraphModule):
                 same_graph = project is None and after_inputs is None
                 a, region = self._run_after(before, after, a_inp, b, key if same_graph else None)
-                result.region = result.region or region
+                if result.region is None:
+                    result.region = region
+                elif region is not None and region.startswith("whole") and not result.region.startswith("whole"):
+                    result.region += f"; {trial.name}: {region}"  # a trial that could not be cut
                 if key is not None:
                     self._last_run[key] = (after, a)
             else:
