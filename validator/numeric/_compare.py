@@ -47,7 +47,7 @@ def _first(mask: torch.Tensor) -> tuple[int, ...]:
     return tuple(int(i) for i in nz[0]) if nz.numel() else ()
 
 
-def _same_bits(b: torch.Tensor, a: torch.Tensor) -> bool:
+def _equal_with_signs(b: torch.Tensor, a: torch.Tensor) -> bool:
     """Whether two floating tensors hold the same values, the sign of every zero included.
 
     ``torch.equal`` is one pass without float64 copies; NaN makes it False (the full rules then
@@ -117,7 +117,7 @@ def compare_tensors(
     if not b.is_floating_point():
         found = _masked(where, "int", "integer/bool values differ", b != a, b, a, None)
         return [found] if found else []
-    if _same_bits(b, a):
+    if _equal_with_signs(b, a):
         return []  # no rule below can flag a value equal to the before side (checked in one pass)
     b64, a64 = b.double(), a.double()
     r = ref.detach().cpu().double() if ref is not None and ref.shape == b.shape else b64
