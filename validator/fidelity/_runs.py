@@ -114,8 +114,9 @@ class _OpRecorder(TorchDispatchMode):
         return out
 
 
-class _Replay(TorchDispatchMode):
-    """Each random op of the float64 run returns what the eager run drew (widened), in order.
+class _Float64Run(TorchDispatchMode):
+    """The float64 run's dispatch mode: each random op returns what the eager run drew (widened),
+    in order.
 
     With ``widen`` (the storages of a module's floating parameters and buffers), each op gets a
     float64 copy of any of them it reads, made for that op alone: the module runs in float64 as
@@ -259,13 +260,13 @@ def observe_float64(
         if share and isinstance(fn, torch.nn.Module):
             state = [*fn.parameters(), *fn.buffers()]
             widen = frozenset(t.untyped_storage().data_ptr() for t in state if t.is_floating_point() or t.is_complex())
-            obs = observe(fn, [_wide(v) for v in inputs], training, mode=_Replay(draws, widen), share=True)
+            obs = observe(fn, [_wide(v) for v in inputs], training, mode=_Float64Run(draws, widen), share=True)
             if obs.error is None:
                 return obs
             # a module that casts to its weights' dtype (``x.to(self.weight.dtype)``) now meets a
             # float64 weight with a float32 operand: it needs a converted copy
         # widened in place on observe's own copy of a module: one float64 copy, never two
-        return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Replay(draws))
+        return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Float64Run(draws))
     except Exception as e:
         return Observation(error=f"{type(e).__name__}: {e}")
 
