@@ -275,6 +275,21 @@ def test_a_repro_rebuilds_the_campaign_inputs_exactly(tmp_path: Path) -> None:
             assert torch.equal(a.nan_to_num(), b.detach().nan_to_num()) and a.stride() == b.stride()
 
 
+def test_a_repro_counts_outputs_that_come_to_share_memory(tmp_path: Path) -> None:
+    # remove_noop_ops (#191449) makes floor(v) and floor(v) of an integer v one buffer: values
+    # alike, but an in-place write to one output changes the other
+    import runpy
+
+    from validator.hunt._repro import repro_script
+
+    path = tmp_path / "repro.py"
+    path.write_text(repro_script(generate_batch(5, 1, 4)[0], "a finding", path.name))
+    shared = runpy.run_path(str(path))["shared"]
+    x, y = torch.arange(4), torch.arange(4)
+    assert shared([x, y, x.view(2, 2)]) == {(2, 0)}
+    assert shared([x, y, torch.empty(0), torch.empty(0)]) == set()
+
+
 def test_the_layout_variant_keeps_values_changes_strides_and_old_keys() -> None:
     from validator.hunt._programs import Variant, relayout
 

@@ -116,6 +116,16 @@ def differs(a, b):
     return None
 
 
+def shared(values):
+    # pairs of values one storage holds: an output that comes to share its memory with another
+    # (or with an input) changes what a later in-place write does
+    def key(v):
+        return v.untyped_storage().data_ptr() if isinstance(v, torch.Tensor) and v.untyped_storage().nbytes() else None
+
+    keys = [key(v) for v in values]
+    return {{(i, j) for i in range(len(keys)) for j in range(i) if keys[i] is not None and keys[i] == keys[j]}}
+
+
 def main():
     compiled_program = torch.compile(program, backend="inductor", dynamic={dynamic})
     for witness in range(WITNESSES):
@@ -128,6 +138,9 @@ def main():
         found = [(i, d) for i, (a, b) in enumerate(zip(eager, compiled)) if (d := differs(a, b))]
         for i, d in found:
             print(f"inputs #{{witness}}, value {{i}}:\\neager    {{eager[i]}}\\ncompiled {{compiled[i]}}\\n{{d}}")
+        for i, j in sorted(shared(compiled) - shared(eager)):
+            print(f"inputs #{{witness}}: values {{j}} and {{i}} share memory in torch.compile, not eagerly")
+            found.append((i, "aliasing"))
         if found:
             print("DIVERGES")
             return 1
