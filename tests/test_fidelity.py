@@ -188,3 +188,22 @@ def test_a_flipped_zero_counts_where_its_own_producer_defines_the_sign() -> None
     report = validate(fn, torch.zeros(4, 3, 1), special_values=False, random_trials=0)
     assert report.verdict in ("equivalent", "rounding"), report.guilty_step
     assert report.fidelity is not None and not report.fidelity.plain.diverged
+
+
+def test_outputs_that_come_to_share_memory_make_the_compile_diverge() -> None:
+    """A compile that hands back one buffer for two outputs (remove_noop_ops merging floor(v) and
+    floor(v) of an integer v, #191449) changes what an in-place write does; the values alone
+    cannot show it, so each run records its outputs' aliasing before they are copied."""
+    from validator.fidelity._check import Rules, compare_observations
+
+    x = torch.randn(4)
+    y = x * 2
+    merged = observe(lambda t: (y, y), (x,), False)
+    apart = observe(lambda t: (y, y.clone()), (x,), False)
+    through = observe(lambda t: (t, t.view(2, 2)), (x,), False)
+    assert merged.aliases == {("out", 1, 0)} and apart.aliases == frozenset()
+    assert through.aliases == {("in", 0, 0), ("in", 1, 0), ("out", 1, 0)}
+    rules = Rules.of(apart, set(), 1, True)
+    found = compare_observations("eager vs torch.compile", apart, merged, None, rules)
+    assert [(m.where, m.kind) for m in found.mismatches] == [("output 1", "output_alias")]
+    assert not compare_observations("eager vs torch.compile", merged, apart, None, rules).mismatches

@@ -151,6 +151,7 @@ def compare_observations(
         program_scale=_scale(usable_ref) if usable_ref is not None else None,
         precisions=rules.precisions,
     )
+    found += _new_aliases(before, after)
     out = Comparison(what, reference=note)
     for m in found:
         defined = rules.defines_sign(m.where)
@@ -163,6 +164,20 @@ def compare_observations(
             out.warnings.append(f"{m.where}: {m.detail}")
         else:
             out.mismatches.append(m)
+    return out
+
+
+def _new_aliases(before: Observation, after: Observation) -> list[Mismatch]:
+    """Outputs that share memory the first run's did not (an in-place write to one would then
+    change an input or another output): the values are copies by now, so the pairs come from
+    each run's own record."""
+    out = []
+    for kind, i, j in sorted(after.aliases - before.aliases):
+        if kind == "in":
+            out.append(Mismatch(f"output {i}", "input_alias", f"now shares storage with input {j}"))
+        else:
+            other = before.labels[j] if j < len(before.labels) else f"output {j}"
+            out.append(Mismatch(f"output {i}", "output_alias", f"now shares memory with {other}"))
     return out
 
 

@@ -19,7 +19,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
 from ..fx import clone_value, flatten, same_bits
-from ..numeric import floating_dtypes, result_precision
+from ..numeric import alias_pairs, floating_dtypes, result_precision
 from ..numeric._signed_zero import call_defines_sign
 
 
@@ -75,6 +75,8 @@ class Observation:
     # (``observe(share=True)``): an inference run that left its parameters and buffers as they
     # were, bit for bit
     shareable: bool = False
+    # the outputs that share memory with an input or an earlier output (numeric.alias_pairs)
+    aliases: frozenset[tuple[str, int, int]] = frozenset()
 
 
 def _random(func: Any) -> bool:
@@ -200,8 +202,13 @@ def observe(
         if raise_errors:
             raise
         return Observation(error=f"{type(e).__name__}: {e}")
-    obs = Observation(inputs_after=[_detached(a) for a in args], random_draws=draws)
-    shown = [(f"output {i}", v) for i, v in enumerate(flatten(out))]
+    outputs = flatten(out)
+    obs = Observation(
+        inputs_after=[_detached(a) for a in args],
+        random_draws=draws,
+        aliases=frozenset(alias_pairs(outputs, list(args))),  # before the values are copied
+    )
+    shown = [(f"output {i}", v) for i, v in enumerate(outputs)]
     if training:
         shown += [(f"grad of input {i}", a.grad) for i, a in enumerate(args) if _leaf(a)]
         if isinstance(program, torch.nn.Module):

@@ -2,7 +2,7 @@
 
 from ..fx import RunResult, run_graph
 from ._checker import Checker, OutputRoles, Runner, runner
-from ._compare import Mismatch, compare_values
+from ._compare import Mismatch, alias_pairs, compare_values
 from ._inputs import Trial, trial_value
 from ._magnitude import output_magnitudes
 from ._precision import floating_dtypes, result_precision
@@ -29,6 +29,7 @@ __all__ = [
     "Trial",
     "TrialResult",
     "accumulation_length",
+    "alias_pairs",
     "compare_runs",
     "compare_values",
     "floating_dtypes",
