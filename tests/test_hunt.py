@@ -120,6 +120,19 @@ def test_an_aot_finding_matches_by_its_node_op_and_an_issue_by_its_dtypes() -> N
     assert label({**finding, "node_op": "placeholder"}, ["v0 + v0"], ["complex64"]) is None
 
 
+def test_an_issue_may_name_its_culprit_instead_of_ops() -> None:
+    gap = {
+        "outcome": "diverged",
+        "stage": "lowering",
+        "component": "inductor's passes, lowering or code generation",
+        "culprit": "codegen feature: precision casts (emulate_precision_casts=True) alone restores eager's result",
+        "symptom": "value",
+    }
+    found = label(gap, ["x0.to(torch.bfloat16)", "torch.sin(v1)"])
+    assert found is not None and found["issue"] == 185337
+    assert label({**gap, "culprit": "codegen feature: loop-tail vectorisation"}, ["torch.sin(x0)"]) is None
+
+
 def test_shrink_keeps_the_signature_and_drops_the_rest() -> None:
     p = Program(
         (InputSpec("x0", (4,), torch.float32), InputSpec("x1", (4,), torch.float32)),

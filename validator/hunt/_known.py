@@ -3,7 +3,9 @@
 A divergence matches an issue when its guilty stage is the issue's stage, its below-FX component
 (if both name one) is the issue's, it names one of the issue's ops (or, naming none, its program
 runs one; an AOT or FX finding names its first diverging node's op), where the issue lists
-symptoms, it shows one of them, and where it lists dtypes, the program has one of them. The symptom is seen at an
+symptoms, it shows one of them, and where it lists dtypes, the program has one of them. An issue
+may instead name the culprit by a piece of its description (a codegen feature that alone
+restores eager's result, for a divergence the capture does not show). The symptom is seen at an
 output, downstream of the culprit: an overflow there is an infinity, and an integer or bool output
 (a comparison or cast read the changed value) hides the kind of change, so it shows any of them.
 A crash matches an issue
@@ -40,6 +42,7 @@ class KnownIssue:
     error: str | None = None  # for a crash: a piece of torch.compile's error message
     symptoms: frozenset[str] = frozenset()  # mismatch kinds it shows (empty: any)
     dtypes: frozenset[str] = frozenset()  # dtypes a program must have to show it (empty: any)
+    culprit: str | None = None  # a piece of the culprit's description that names it (then no ops)
 
     def to_json(self) -> dict[str, Any]:
         return {"issue": self.issue, "case": self.case, "title": self.title, "stage": self.stage}
@@ -59,6 +62,7 @@ def known_issues() -> tuple[KnownIssue, ...]:
             raw.get("error"),
             frozenset(raw.get("symptoms", [])),
             frozenset(raw.get("dtypes", [])),
+            raw.get("culprit"),
         )
         for raw in data.get("issue", [])
     )
@@ -97,7 +101,10 @@ def matches(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = 
             continue
         if not _shows(k, result.get("symptom")) or (k.dtypes and not k.dtypes & set(dtypes)):
             continue
-        if k.ops & (named or ran):
+        if k.culprit is not None:
+            if k.culprit in str(result.get("culprit") or ""):
+                out.append(k)
+        elif k.ops & (named or ran):
             out.append(k)
     return out
 
