@@ -10,8 +10,9 @@ from the before-graph's run for exactly the nodes the region reads (its *boundar
 
 The cone is cut where values re-join: a region node with a same-named counterpart in the
 before-graph (a node whose target or inputs the pass edited: ``view_to_reshape``, the users of
-a removed no-op) that computes the very bits of that counterpart, with the same sizes, strides
-and dtype, takes the counterpart's key, so nothing downstream of it is recomputed.
+a removed no-op) that computes the very bits of that counterpart, with the same sizes, strides,
+storage offset and dtype, takes the counterpart's key, so nothing downstream of it is recomputed
+(not in a graph that reads storage beyond a tensor: ``as_strided``).
 
 Kept values are bounded (``KEEP_BYTES`` per lineage and trial); where the boundary is larger,
 or a graph cannot be cut, the whole after-graph runs and the step's check says why.
@@ -192,7 +193,10 @@ class Regions:
             return None, p.why_whole
         kept = self._stores.pop((lineage, trial), None)
         if kept is None or kept[0] is not before:
-            return None, f"no values of the before-graph were kept (the region reads {len(p.boundary)})"
+            return None, (
+                f"the {len(p.boundary)} values of the before-graph the region reads were not kept "
+                f"(at most {KEEP_BYTES >> 20} MB are, per graph and trial)"
+            )
         run = _RegionRun(self, before, after, p, kept[1], inputs, b, stubs)
         try:
             with torch.no_grad():
