@@ -29,7 +29,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, flatten, has_random_ops, may_write, op_name, same_bits, target_base
+from ..fx import RunResult, flatten, has_random_ops, may_write, op_name, output_args, same_bits, target_base
 
 # values kept from one run for the next step's region, per lineage and trial
 KEEP_BYTES = 16 << 20
@@ -258,7 +258,7 @@ class _RegionRun:
         # the before-graph's outputs, by key: a value every node with that key has
         self.outputs: dict[int, Any] = {}
         kb = regions.keys(before)
-        flat = _output_args(before)
+        flat = output_args(before)
         if len(flat) == len(b.outputs):
             for a, v in zip(flat, b.outputs, strict=True):
                 if isinstance(a, torch.fx.Node) and a in kb:
@@ -379,13 +379,8 @@ def _fetch(gm: torch.nn.Module, target: str) -> Any:
     return obj
 
 
-def _output_args(gm: torch.fx.GraphModule) -> list[Any]:
-    out = next(n for n in gm.graph.nodes if n.op == "output")
-    return flatten(out.args[0])
-
-
 def _output_nodes(gm: torch.fx.GraphModule) -> list[torch.fx.Node]:
-    return [a for a in _output_args(gm) if isinstance(a, torch.fx.Node)]
+    return [a for a in output_args(gm) if isinstance(a, torch.fx.Node)]
 
 
 def _identical(a: Any, b: Any) -> bool:
