@@ -124,3 +124,35 @@ def test_below_fx_can_be_switched_off() -> None:
     assert report.guilty is not None and report.guilty.step.kind == "lowering"
     assert report.localization.below is None
     assert "lowering / fusion / codegen" in report.localization.blame.note
+
+
+def test_fallback_with_other_strides_than_its_fake_kernel() -> None:
+    """An eager kernel whose output strides are not its fake kernel's makes inductor's fallback
+    raise (a stride assertion): that probe is evidence of nothing, and the kernel is tried again
+    on contiguous operands. ``div`` with a rounding mode over a transposed operand is such a
+    kernel; a lowering that rounds towards zero instead of down is the fault."""
+    from torch._inductor import lowering
+
+    op = torch.ops.aten.div.Tensor_mode
+    real = lowering.lowerings[op]
+
+    def trunc_for_floor(a: Any, b: Any, rounding_mode: Any = None) -> Any:
+        return real(a, b, rounding_mode="trunc" if rounding_mode == "floor" else rounding_mode)
+
+    def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.div(x, y, rounding_mode="floor")
+
+    x = torch.tensor([[-7.5, 3.0], [2.5, -1.0], [4.0, -9.0]]).t()  # strides (1, 2)
+    y = torch.tensor([[2.0], [-3.0]])
+    lowering.lowerings[op] = trunc_for_floor
+    try:
+        report = validate(fn, x, y)
+    finally:
+        lowering.lowerings[op] = real
+    assert report.verdict == "diverged" and report.guilty.step.kind == "lowering"
+    below = report.localization.below
+    assert below is not None and below.component == "lowering", below.to_json()
+    assert "aten.div.Tensor_mode" in below.culprit
+    raising = [p for p in below.probes if p.error and "raises" in p.error]
+    assert raising and all(p.diverged is None for p in raising), "a raising variant judges nothing"
+    assert any("contiguous operands" in p.what and p.diverged is False for p in below.probes)

@@ -39,7 +39,7 @@ from ._features import FEATURES, Feature, active_features
 from ._index import index_blame, index_culprits
 from ._literals import literal_blame
 from ._model import CODEGEN, FUSION, INDEX, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
-from ._recompile import Recompiler
+from ._recompile import RAISES, Recompiler
 from ._search import culprit
 
 __all__ = [
@@ -120,7 +120,13 @@ def blame_below_fx(
         or _fusion(rc, base.schedule, first, blame, refuted)
         or _lowering(rc, step.before, region, blame)
     )
-    if not found:
+    failed = [p for p in rc.probes if p.error]
+    if not found and failed:
+        notes.append(
+            f"the search is incomplete: {len(failed)} of {len(rc.probes)} variants could not be judged "
+            f"({failed[0].what}: {failed[0].error})"
+        )
+    elif not found:
         notes.append(
             "the result still diverges with fusions vetoed, codegen features off and the kernel's nodes "
             "on eager kernels: the cause is elsewhere in the wrapper (buffer reuse, layout, an extern kernel)"
@@ -188,7 +194,11 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
     nodes = _lowerable(gm, region)
 
     def fixes(ns: Sequence[str]) -> bool:
-        return rc.run("eager kernels for: " + ", ".join(ns), fallback=ns).fixed
+        out = rc.run("eager kernels for: " + ", ".join(ns), fallback=ns)
+        if out.probe.error is not None and out.probe.error.startswith(RAISES):
+            # an eager kernel's strides need not be its fake kernel's: hand it contiguous operands
+            out = rc.run("eager kernels, contiguous operands, for: " + ", ".join(ns), fallback=ns, contiguous=True)
+        return out.fixed
 
     by_name = {n.name: n for n in gm.graph.nodes}
     if not nodes or not fixes(nodes):

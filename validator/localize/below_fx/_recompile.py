@@ -14,6 +14,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from ... import _compat
 from ...capture import FusionHook, Merge, Schedule, Step, Trace
 from ...fx import snapshot
@@ -21,6 +23,8 @@ from ...numeric import DIVERGED, EQUIVALENT, Checker
 from ._devices import graph_device, on_device, retarget, to_device
 from ._features import Feature, patched, settings
 from ._model import Probe
+
+RAISES = "the recompiled code raises: "
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Recompiler:
         what: str,
         *,
         fallback: Collection[str] = (),
+        contiguous: bool = False,
         keep: Collection[Merge] | None = None,
         features: Sequence[Feature] = (),
         device: str | None = None,
@@ -67,6 +72,8 @@ class Recompiler:
             # unused nodes inductor's own compile would not lower (a getitem of an in-place foreach,
             # which returns nothing) are dropped, as its post-grad DCE drops them
             gm.graph.eliminate_dead_code()
+            if contiguous:
+                _contiguous_operands(gm, fallback)
             gm.recompile()
             # a graph captured with dynamic shapes is recompiled at its symbolic sizes, as the user's
             # compile was (a bug of symbolic-size code does not show in a static recompile)
@@ -85,7 +92,12 @@ class Recompiler:
             if target != self.home:
                 compiled = on_device(compiled, target)
             check = self.checker.check_compiled(self.step.before, self.step.graph, compiled, [self.trial])
-            if check.verdict in (DIVERGED, EQUIVALENT):
+            raised = [m.detail for t in check.trials for m in t.mismatches if m.kind == "error"]
+            if raised:
+                # the variant's code raises (e.g. an eager kernel's strides are not its fake
+                # kernel's, which inductor asserts): it computed nothing to compare
+                error = RAISES + raised[0].removeprefix("after-side raises ").split("\n")[0][:200]
+            elif check.verdict in (DIVERGED, EQUIVALENT):
                 diverged = check.verdict == DIVERGED
             else:
                 error = f"{check.verdict}: {check.reason}"
@@ -94,3 +106,37 @@ class Recompiler:
         probe = Probe(what, diverged, round(time.perf_counter() - t0, 3), error)
         self.probes.append(probe)
         return Outcome(probe, schedules[0] if schedules else None)
+
+
+def _contiguous_operands(gm: torch.fx.GraphModule, names: Collection[str]) -> None:
+    """Hand the nodes ``names`` contiguous copies of their strided tensor operands (same values).
+
+    An eager kernel's output strides follow its operands' layout where its fake kernel's may
+    not (e.g. ``div`` with a rounding mode over transposed operands), and inductor asserts that
+    a fallback's output has the fake strides; on contiguous operands the two agree."""
+    for n in list(gm.graph.nodes):
+        if n.name not in names:
+            continue
+        for a in {a for a in n.all_input_nodes if _strided(a)}:
+            val = a.meta["val"].contiguous()
+            with gm.graph.inserting_before(n):
+                # a clone's layout is inductor's to choose (it may keep the operand's): forced
+                c = gm.graph.call_function(_force_stride_order(), (a, list(val.stride())))
+            c.meta["val"] = val
+            n.replace_input_with(a, c)
+
+
+def _force_stride_order() -> Any:
+    from torch._inductor import inductor_prims
+
+    return inductor_prims.force_stride_order
+
+
+def _strided(n: torch.fx.Node) -> bool:
+    v = n.meta.get("val")
+    if not isinstance(v, torch.Tensor):
+        return False
+    try:
+        return not bool(v.is_contiguous())
+    except Exception:  # a symbolic layout it cannot decide: a copy is harmless
+        return True
