@@ -2,7 +2,7 @@
 
 import torch
 
-from validator.fx import has_random_ops, to_float64
+from validator.fx import has_random_ops, run_graph, to_float64
 from validator.numeric import compare_values, tolerance_for
 
 TOL = tolerance_for(torch.float32, 16)
@@ -299,8 +299,12 @@ def test_inputs_are_widened_when_first_read_not_all_at_the_top() -> None:
     def seen(n: torch.fx.Node, _: object) -> None:
         if n.name == "mul":  # a's first use: b is not read yet, so not widened yet
             gc.collect()
-            wide_b.append(sum(isinstance(o, torch.Tensor) and o.dtype == torch.float64 and o.shape == b.shape
-                              for o in gc.get_objects()))
+            wide_b.append(
+                sum(
+                    isinstance(o, torch.Tensor) and o.dtype == torch.float64 and o.shape == b.shape
+                    for o in gc.get_objects()
+                )
+            )
 
     res = run_graph(gm, [torch.randn(5), b], widen=True, observe=seen)
     assert res.error is None and res.outputs[0].dtype == torch.float64
@@ -356,3 +360,23 @@ def test_conjugate_views_are_compared() -> None:
     assert compare_values("out", x.conj(), x.conj().resolve_conj(), None, tol) == []
     found = compare_values("out", x.conj(), x, None, tol)
     assert found and found[0].kind != "error"
+
+
+def test_float64_runs_take_float64_as_the_default_dtype() -> None:
+    """What a program leaves to the default dtype (``cos`` of a bool) is float64 in the float64
+    runs too, so it meets widened operands (an ``index_put`` of a float input) without a clash,
+    in the graph-level oracle and the whole-program one alike."""
+    from validator import validate
+
+    def program(mask: torch.Tensor, i: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return torch.index_put(torch.cos(torch.logical_not(mask)), (i,), v, accumulate=True) * 1.5
+
+    inputs = (torch.tensor([[0, 1, 2], [1, 0, 0]]), torch.tensor([0]), torch.randn(1, 3))
+    g = torch.fx.symbolic_trace(program)
+    r = run_graph(to_float64(g), inputs, widen=True)
+    assert r.error is None and r.outputs[0].dtype == torch.float64
+    assert torch.get_default_dtype() == torch.float32, "the default is restored"
+    report = validate(program, *inputs).to_json()
+    references = {t["reference"] for s in report["steps"] for t in s.get("trials", [])}
+    assert references == {"float64"}, references
+    assert report["fidelity"]["plain"]["reference"] == "float64"

@@ -18,7 +18,7 @@ import torch.utils._pytree as pytree
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .._errors import UsageError
-from ..fx import clone_value, flatten, same_bits
+from ..fx import clone_value, flatten, float64_default, same_bits
 from ..numeric import alias_pairs, floating_dtypes, result_precision
 from ..numeric._signed_zero import call_defines_sign
 
@@ -264,18 +264,25 @@ def observe_float64(
     """
     draws = [[_widen_tensor(t) for t in d] for d in eager.random_draws] if eager is not None else []
     try:
-        if share and isinstance(fn, torch.nn.Module):
-            state = [*fn.parameters(), *fn.buffers()]
-            widen = frozenset(t.untyped_storage().data_ptr() for t in state if t.is_floating_point() or t.is_complex())
-            obs = observe(fn, [_wide(v) for v in inputs], training, mode=_Float64Run(draws, widen), share=True)
-            if obs.error is None:
-                return obs
-            # a module that casts to its weights' dtype (``x.to(self.weight.dtype)``) now meets a
-            # float64 weight with a float32 operand: it needs a converted copy
-        # widened in place on observe's own copy of a module: one float64 copy, never two
-        return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Float64Run(draws))
+        with float64_default():  # what the program leaves to the default dtype is float64 too
+            return _observe_float64(fn, inputs, training, draws, share)
     except Exception as e:
         return Observation(error=f"{type(e).__name__}: {e}")
+
+
+def _observe_float64(
+    fn: Callable[..., Any], inputs: tuple[Any, ...] | list[Any], training: bool, draws: list[Any], share: bool
+) -> Observation:
+    if share and isinstance(fn, torch.nn.Module):
+        state = [*fn.parameters(), *fn.buffers()]
+        widen = frozenset(t.untyped_storage().data_ptr() for t in state if t.is_floating_point() or t.is_complex())
+        obs = observe(fn, [_wide(v) for v in inputs], training, mode=_Float64Run(draws, widen), share=True)
+        if obs.error is None:
+            return obs
+        # a module that casts to its weights' dtype (``x.to(self.weight.dtype)``) now meets a
+        # float64 weight with a float32 operand: it needs a converted copy
+    # widened in place on observe's own copy of a module: one float64 copy, never two
+    return observe(fn, [_wide(v) for v in inputs], training, wrap=_double, mode=_Float64Run(draws))
 
 
 def _double(program: Callable[..., Any]) -> Callable[..., Any]:

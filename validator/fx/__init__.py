@@ -22,6 +22,7 @@ from ._meta import (
 from ._run import (
     RNG_SEED,
     RunResult,
+    float64_default,
     has_random_ops,
     may_write,
     mutates,
@@ -50,6 +51,7 @@ __all__ = [
     "fake_tensor",
     "fingerprint",
     "flatten",
+    "float64_default",
     "has_random_ops",
     "may_write",
     "is_fake",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import operator
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,7 +275,7 @@ def run_graph(
     interp = _Interpreter(gm, stubs or {}, record, observe, widen, written)
     torch.manual_seed(RNG_SEED)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), float64_default() if widen or gm.meta.get(_FLOAT64) else contextlib.nullcontext():
             out = interp.run(*args)
     except Exception as e:
         return RunResult([], interp.inputs_after(args), interp.values, f"{type(e).__name__}: {e}", interp.final)
@@ -413,7 +414,12 @@ def to_float64(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
             if isinstance(obj, torch.nn.Module):
                 obj = copy.deepcopy(obj).to(torch.float64)
             root[n.target] = widen_value(obj)
-    return torch.fx.GraphModule(root, graph)
+    out = torch.fx.GraphModule(root, graph)
+    out.meta[_FLOAT64] = True  # run_graph runs it with float64 as the default dtype
+    return out
+
+
+_FLOAT64 = "fxtv_float64_copy"
 
 
 def _fetch(gm: torch.nn.Module, target: str) -> Any:
@@ -421,6 +427,20 @@ def _fetch(gm: torch.nn.Module, target: str) -> Any:
     for part in target.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+@contextlib.contextmanager
+def float64_default() -> Iterator[None]:
+    """Float64 as the default dtype: a float64 run computes in float64 what a program leaves to
+    the default (``cos`` of an integer, an integer times a Python float, a factory without a
+    dtype), as it widens every explicit float dtype; left at float32, such a value would also
+    clash with widened operands (``index_put`` of a float64 value into it)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
 
 
 def widen_value(v: Any) -> Any:
