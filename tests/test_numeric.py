@@ -264,6 +264,13 @@ def test_outputs_alias_where_their_memory_overlaps_and_inputs_by_storage() -> No
     x = torch.randn(8)
     # an output in the caller's storage, even beside the input's own elements, is the caller's
     assert alias_pairs([x.view(2, 4)[1]], [x.view(2, 4)[0]]) == {("in", 0, 0)}
+    # every pair: an output that shares with two earlier ones in one run and one in the other
+    # gains no alias (a first-match record saw (2, 0) against (2, 1) and called it new)
+    eager = alias_pairs([base[0], base[:, 0], base], [])
+    compiled = alias_pairs([base[0], base[:, 0].clone(), base], [])
+    assert eager == {("out", 1, 0), ("out", 2, 0), ("out", 2, 1)} and compiled == {("out", 2, 0)}
+    assert not compiled - eager
+    assert alias_pairs([x[:2]], [x, x[4:]]) == {("in", 0, 0), ("in", 0, 1)}
 
 
 def test_inputs_a_graph_may_write_are_copied_when_read_and_kept_only_if_written() -> None:

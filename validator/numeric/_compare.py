@@ -192,17 +192,17 @@ def alias_pairs(outputs: list[Any], inputs: list[Any]) -> set[tuple[str, int, in
 
     An input's storage is the caller's: an output anywhere in it lets a write reach the caller's
     other views. Outputs made by the program may share a fresh storage (``unbind``'s pieces) and
-    only alias one another where their elements' memory overlaps."""
-    in_keys = {k: j for j, v in enumerate(inputs) if (k := _storage(v)) is not None}
+    only alias one another where their elements' memory overlaps. Every pair is listed: a run
+    whose output i shares with j and k is not another run's whose output i shares with k alone."""
+    in_keys: dict[int, list[int]] = {}
+    for j, v in enumerate(inputs):
+        if (k := _storage(v)) is not None:
+            in_keys.setdefault(k, []).append(j)
     spans = [_span(v) for v in outputs]
     pairs: set[tuple[str, int, int]] = set()
     for i, v in enumerate(outputs):
-        k = _storage(v)
-        if k is not None and k in in_keys:
-            pairs.add(("in", i, in_keys[k]))
-        first = next((j for j in range(i) if _shares_memory(v, outputs[j], spans[i], spans[j])), None)
-        if first is not None:
-            pairs.add(("out", i, first))
+        pairs |= {("in", i, j) for j in in_keys.get(_storage(v) or -1, [])}
+        pairs |= {("out", i, j) for j in range(i) if _shares_memory(v, outputs[j], spans[i], spans[j])}
     return pairs
 
 
