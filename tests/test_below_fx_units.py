@@ -209,3 +209,12 @@ def test_a_cat_input_written_in_place_is_charged_on_the_cat() -> None:
     a2 = g2.call_function(aten.mul.Tensor, (x2, 2.0))
     g2.output((g2.call_function(aten.cat.default, ([a2, y2],)), a2))
     assert _charged_on(a2, lambda ns: True) is None
+    # a view of n returned beside the cat: the two outputs share the cat's buffer
+    g3 = torch.fx.Graph()
+    x3, y3 = g3.placeholder("x"), g3.placeholder("y")
+    a3 = g3.call_function(aten.mul.Tensor, (x3, 2.0))
+    c3 = g3.call_function(aten.cat.default, ([a3, y3],))
+    g3.output((c3, g3.call_function(aten.t.default, (a3,))))
+    found = _charged_on(a3, lambda ns: True)
+    assert found is not None and found[0] is c3 and f"a view of {a3.name} is returned" in found[1]
+    assert _charged_on(a3, lambda ns: c3.name not in ns) is None

@@ -1,5 +1,5 @@
-"""Silent wrong results of torch 2.13.0 that were on no public tracker issue when found: two cut by
-hand to a few ops from ``fxtv hunt`` programs, one from a targeted search of inductor's
+"""Silent wrong results of torch 2.13.0 that were on no public tracker issue when found: three cut
+by hand to a few ops from ``fxtv hunt`` programs, one from a targeted search of inductor's
 decompositions (docs/live-bugs.md).
 
 They are live divergences (``validator.zoo.live``): torch.compile changes the result, no fault
@@ -31,6 +31,21 @@ def build_hunt_cat_input_index_put() -> Built:
         return c, torch.index_put(a, (idx,), val)
 
     return fn, (torch.ones(2, 4), torch.zeros(2, 4), torch.tensor([0]), torch.full((1, 4), 7.0))
+
+
+@case(tags=("hunt", "aliasing", "cat"))
+def build_hunt_cat_input_view_returned() -> Built:
+    """cat([a, y]) returned with a view of a (a.t()): the cat lowering computes a straight into its
+    slice of the cat's output (ConcatKernel), and the view is returned as a view of that slice, so
+    the two outputs share memory: an in-place write to the cat changes the view, which eager keeps
+    apart (a itself returned gets a buffer of its own)
+    """
+
+    def fn(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        a = x * 2
+        return torch.cat([a, y], 0), a.t()
+
+    return fn, (torch.arange(6.0).reshape(3, 2), torch.zeros(3, 2))
 
 
 @case(tags=("hunt", "complex", "signed-zero"))

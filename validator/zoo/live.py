@@ -58,6 +58,7 @@ _LIVE: dict[str, tuple[str, str, str]] = {
 _LIVE.update(
     {
         "hunt_cat_input_index_put": ("lowering", "lowering + codegen", ""),
+        "hunt_cat_input_view_returned": ("lowering", "lowering + codegen", ""),
         "hunt_complex_add_signed_zero": ("aot", "aot_trace", ""),
         "hunt_round_decimals": ("aot", "aot_trace", ""),
     }

@@ -267,6 +267,14 @@ def _charged_on(n: torch.fx.Node, fixes: Callable[[Sequence[str]], bool]) -> tup
             f"{'the cat' if cat in written_args(writer) else n.name} in place (eager kernels for either fix the "
             "result: the cat's slice and its input must not share a buffer)"
         )
+    cat = _cat_beside_returned_view(n)
+    if cat is not None and fixes([cat.name]):
+        # the same ConcatKernel aliasing, seen from outside: a view of n is returned as well as the
+        # cat, so the two outputs share memory (an in-place write to one changes the other)
+        return cat, (
+            f", which computes {n.name} into its own output while a view of {n.name} is returned too (eager "
+            "kernels for either fix the result: two outputs must not share memory that eager gives each its own)"
+        )
     reducer = next((u for u in n.users if _reduces(u)), None)
     if reducer is not None and fixes([reducer.name]):
         # n's values are right once realized (an eager kernel for the reduction realizes them too):
@@ -309,6 +317,35 @@ def _cat_over_written(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] |
             if u is not cat and u.op == "call_function" and {n, cat} & set(written_args(u)):
                 return cat, u
     return None
+
+
+def _cat_beside_returned_view(n: torch.fx.Node) -> torch.fx.Node | None:
+    """A returned ``cat`` of ``n`` (or a view of it) where a view of ``n`` is returned too."""
+    if not any(_returned(v) for v in n.users if _is_view(v)):
+        return None
+    return next(
+        (c for c in n.users if c.op == "call_function" and target_base(c.target) == "cat" and _returned(c)), None
+    )
+
+
+def _returned(n: torch.fx.Node) -> bool:
+    """Whether ``n``, or a view of it (through views only), is an output of its graph."""
+    seen, stack = set(), [n]
+    while stack:
+        u = stack.pop()
+        if u in seen:
+            continue
+        seen.add(u)
+        for w in u.users:
+            if w.op == "output":
+                return True
+            if _is_view(w):
+                stack.append(w)
+    return False
+
+
+def _is_view(n: torch.fx.Node) -> bool:
+    return n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload) and n.target.is_view
 
 
 def _writer_over_read(n: torch.fx.Node) -> tuple[torch.fx.Node, torch.fx.Node] | None:
