@@ -156,3 +156,38 @@ def test_fallback_with_other_strides_than_its_fake_kernel() -> None:
     raising = [p for p in below.probes if p.error and "raises" in p.error]
     assert raising and all(p.diverged is None for p in raising), "a raising variant judges nothing"
     assert any("contiguous operands" in p.what and p.diverged is False for p in below.probes)
+
+
+def test_precision_casts_probe_marks_the_nodes_tracing_would() -> None:
+    """``emulate_precision_casts`` acts through a mark tracing leaves on each fp16 / bf16 op, so a
+    recompile of the last FX graph marks its nodes first: an fp16 tie that float32 intermediates
+    break (1 + 1.5e-5 == 1 in fp16) is then charged on precision casts, not on the add's code."""
+    from validator._compat import mark_low_precision_ops
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return torch.argmax(torch.rsqrt(x.abs() + 1), 0)
+
+    x = torch.tensor([1.5259e-05, 0.0, 0.5], dtype=torch.float16)
+    torch._dynamo.reset()
+    if torch.equal(torch.compile(fn)(x), fn(x)):
+        pytest.skip(f"torch {torch.__version__} keeps this fp16 tie")
+    report = validate(fn, x)
+    below = report.localization.below
+    assert below is not None and below.component == "codegen", below.to_json()
+    assert below.culprit.startswith("precision casts"), below.culprit
+    # only ops the trace made itself: not one from inside another op's decomposition
+    g = torch.fx.Graph()
+    a = g.placeholder("a")
+    a.meta["val"] = torch.empty(3, dtype=torch.float16)
+    own = g.call_function(torch.ops.aten.abs.default, (a,))
+    inner = g.call_function(torch.ops.aten.mul.Tensor, (own, 2.0))
+    wide = g.call_function(torch.ops.aten.add.Tensor, (torch.empty(0),))
+    for n, v, origin in (
+        (own, a.meta["val"], torch.ops.aten.abs.default),
+        (inner, a.meta["val"], torch.ops.aten.gelu.default),
+        (wide, torch.empty(3), torch.ops.aten.add.Tensor),
+    ):
+        n.meta["val"], n.meta["original_aten"] = v, origin
+    g.output((inner, wide))
+    assert mark_low_precision_ops(torch.fx.GraphModule({}, g)) == 1
+    assert own.meta.get("low_precision_pointwise_barrier") and "low_precision_pointwise_barrier" not in inner.meta

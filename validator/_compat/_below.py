@@ -162,6 +162,30 @@ def force_64bit_indexing() -> Iterator[None]:
         cls.can_use_32bit_indexing = orig
 
 
+def mark_low_precision_ops(gm: torch.fx.GraphModule) -> int:
+    """Mark the nodes of an already traced graph as a trace under ``emulate_precision_casts``
+    would have: inductor's lowering rounds a node's fp16 / bf16 operands and result only where
+    the trace left ``low_precision_pointwise_barrier``, so the config alone changes nothing in a
+    recompile. A node the trace made itself (not from inside a decomposition: its
+    ``original_aten`` is its own target) with a low-precision result or operand is marked; the
+    number marked."""
+    low = (torch.float16, torch.bfloat16)
+
+    def lowp(v: Any) -> bool:
+        return isinstance(v, torch.Tensor) and v.dtype in low
+
+    marked = 0
+    for n in gm.graph.nodes:
+        if n.op != "call_function" or not isinstance(n.target, torch._ops.OpOverload):
+            continue
+        if str(n.meta.get("original_aten", n.target)) != str(n.target):  # copies of a graph copy ops
+            continue
+        if lowp(n.meta.get("val")) or any(lowp(a.meta.get("val")) for a in n.all_input_nodes):
+            n.meta["low_precision_pointwise_barrier"] = True
+            marked += 1
+    return marked
+
+
 def decomposition_table(fallback_random: bool) -> dict[Any, Callable[..., Any]]:
     """The decompositions AOTAutograd applies in a compile with that ``fallback_random`` setting
     (inductor selects one of two tables by it)."""

@@ -267,11 +267,11 @@ def _charged_on(n: torch.fx.Node, fixes: Callable[[Sequence[str]], bool]) -> tup
             f"{'the cat' if cat in written_args(writer) else n.name} in place (eager kernels for either fix the "
             "result: the cat's slice and its input must not share a buffer)"
         )
-    cat = _cat_beside_returned_view(n)
-    if cat is not None and fixes([cat.name]):
+    beside = _cat_beside_returned_view(n)
+    if beside is not None and fixes([beside.name]):
         # the same ConcatKernel aliasing, seen from outside: a view of n is returned as well as the
         # cat, so the two outputs share memory (an in-place write to one changes the other)
-        return cat, (
+        return beside, (
             f", which computes {n.name} into its own output while a view of {n.name} is returned too (eager "
             "kernels for either fix the result: two outputs must not share memory that eager gives each its own)"
         )

@@ -24,6 +24,8 @@ class Feature:
     safe: dict[str, Any] = field(default_factory=dict)  # inductor config -> conservative value
     patch: Callable[[], contextlib.AbstractContextManager[None]] | None = None
     what: str = ""
+    # an edit of the recompiled graph the setting needs (what tracing under it would have left)
+    edit: Callable[[Any], object] | None = None
 
     def active(self, device: str) -> bool:
         if device not in self.devices:
@@ -51,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
         ("cpu", "cuda"),
         {"emulate_precision_casts": True},
         what="round low-precision intermediates as eager does",
+        edit=_compat.mark_low_precision_ops,
     ),
     Feature(
         "loop reordering after fusion",
@@ -83,3 +86,10 @@ def patched(features: Sequence[Feature]) -> Iterator[None]:
             if f.patch is not None:
                 stack.enter_context(f.patch())
         yield
+
+
+def edit_graph(gm: Any, features: Sequence[Feature]) -> None:
+    """Apply the graph edits ``features`` need before ``gm`` is recompiled under them."""
+    for f in features:
+        if f.edit is not None:
+            f.edit(gm)

@@ -21,7 +21,7 @@ from ...capture import FusionHook, Merge, Schedule, Step, Trace
 from ...fx import snapshot
 from ...numeric import DIVERGED, EQUIVALENT, Checker
 from ._devices import graph_device, on_device, retarget, to_device
-from ._features import Feature, patched, settings
+from ._features import Feature, edit_graph, patched, settings
 from ._model import Probe
 
 RAISES = "the recompiled code raises: "
@@ -74,6 +74,7 @@ class Recompiler:
             gm.graph.eliminate_dead_code()
             if contiguous:
                 _contiguous_operands(gm, fallback)
+            edit_graph(gm, features)
             gm.recompile()
             # a graph captured with dynamic shapes is recompiled at its symbolic sizes, as the user's
             # compile was (a bug of symbolic-size code does not show in a static recompile)
