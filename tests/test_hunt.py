@@ -110,6 +110,17 @@ def test_a_symptom_seen_downstream_still_matches_the_issue_it_stands_for() -> No
     assert found is None or 188048 not in (found["issue"], *found["also"])
 
 
+def test_a_flipped_zero_read_by_a_sign_dependent_op_matches_as_a_value() -> None:
+    # 187721: a size-1 sum of -0.0 is -0.0 compiled; atan2 of it is -pi where eager has pi
+    total = {"outcome": "diverged", "stage": "lowering", "component": "lowering", "culprit": "lowering of aten.sum"}
+    prog = ["torch.sum(x0, 0)", "torch.atan2(v0, x1)"]
+    for symptom in ("value", "inf"):
+        found = label({**total, "symptom": symptom}, prog)
+        assert found is not None and found["issue"] == 187721, symptom
+    # without an op that reads the sign, a changed value of a sum is not that bug
+    assert label({**total, "symptom": "value"}, ["torch.sum(x0, 0)", "torch.sin(v0)"]) is None
+
+
 def test_an_aot_finding_matches_by_its_node_op_and_an_issue_by_its_dtypes() -> None:
     # the complex add decomposition's lost -0.0: the program adds with "+", which runs no torch
     # function, so only the first diverging node names the op; a float program's aot add is not it

@@ -7,7 +7,9 @@ symptoms, it shows one of them, and where it lists dtypes, the program has one o
 may instead name the culprit by a piece of its description (a codegen feature that alone
 restores eager's result, for a divergence the capture does not show). The symptom is seen at an
 output, downstream of the culprit: an overflow there is an infinity, and an integer or bool output
-(a comparison or cast read the changed value) hides the kind of change, so it shows any of them.
+(a comparison or cast read the changed value) hides the kind of change, so it shows any of them;
+a flipped zero read by an op that turns on its sign (atan2, copysign, reciprocal) shows as a
+value, an infinity or a NaN.
 A crash matches an issue
 that gives a piece of its error message, when the program runs one of the issue's ops. This is a
 label for a person to confirm, not a proof of identity: the page says which issue matched.
@@ -99,7 +101,7 @@ def matches(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = 
             continue
         if k.component and result.get("component") and k.component != result.get("component"):
             continue
-        if not _shows(k, result.get("symptom")) or (k.dtypes and not k.dtypes & set(dtypes)):
+        if not _shows(k, result.get("symptom"), ran) or (k.dtypes and not k.dtypes & set(dtypes)):
             continue
         if k.culprit is not None:
             if k.culprit in str(result.get("culprit") or ""):
@@ -119,12 +121,18 @@ def label(result: dict[str, Any], exprs: list[str], dtypes: Collection[str] = ()
 
 # an output's symptom -> the culprit's symptom it may stand for
 _STANDS_FOR = {"overflow": "inf", "underflow": "value"}
+# ops whose result turns on a zero's sign: downstream of one, a flipped zero shows as another value
+# (atan2: +-pi), an infinity of the other sign (1 / -0.0) or a NaN. Division is left out: it is
+# in most programs, and a label must not hide a new bug behind a known one.
+_READS_SIGN = frozenset({"atan2", "copysign", "signbit", "reciprocal", "angle"})
 
 
-def _shows(k: KnownIssue, symptom: str | None) -> bool:
+def _shows(k: KnownIssue, symptom: str | None, ran: Collection[str] = ()) -> bool:
     if not k.symptoms or symptom is None or symptom == "int":
         return True
-    return symptom in k.symptoms or _STANDS_FOR.get(symptom) in k.symptoms
+    if symptom in k.symptoms or _STANDS_FOR.get(symptom) in k.symptoms:
+        return True
+    return "signed-zero" in k.symptoms and symptom in ("value", "inf", "nan") and bool(_READS_SIGN & set(ran))
 
 
 def _base(op: str) -> str:
