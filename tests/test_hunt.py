@@ -207,6 +207,11 @@ def test_a_campaign_resumes_without_redoing_and_writes_its_findings(tmp_path: Pa
     lines = [json.loads(x) for x in (tmp_path / "programs.jsonl").read_text().splitlines()]
     assert len(lines) == 3 and sum(r["finding"] for r in lines) == 1
     assert "remainder" in (tmp_path / "summary.md").read_text()
+    # --recheck runs the finding again, and only it: no program is drawn to make up for it
+    again = _campaign(tmp_path, 3, recheck=True)
+    redone = dict(db.execute("SELECT key, done_at FROM programs WHERE outcome IS NOT NULL"))
+    assert set(redone) == set(after) and sum(redone[k] != after[k] for k in after) == 1
+    assert again.figures["programs"] == 3 and again.figures["findings"] == 1
 
 
 def test_the_same_campaign_on_ray_finds_the_same_clusters(tmp_path: Path) -> None:

@@ -107,9 +107,9 @@ def _pool(opts: HuntOptions, out: Path) -> Any:
 
 def _tasks(state: State, opts: HuntOptions) -> Iterator[Task]:
     """Pending programs first (a resumed campaign's), then new batches up to ``opts.programs``."""
-    issued = state.count(done=True)
+    issued = state.ran()  # a finding made pending again (--recheck) was issued once already
     for task, again in state.pending():
-        if again:  # a finding run again (--recheck) does not count toward the target twice
+        if again:  # so running it again does not count toward the target twice
             yield task
         elif issued < opts.programs:
             issued += 1

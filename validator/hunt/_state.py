@@ -129,6 +129,11 @@ class State:
         (n,) = self.db.execute(f"SELECT COUNT(*) FROM programs {where}").fetchone()
         return int(n)
 
+    def ran(self) -> int:
+        """Programs run at least once, whether or not their result stands (``recheck_findings``)."""
+        (n,) = self.db.execute("SELECT COUNT(*) FROM programs WHERE done_at IS NOT NULL").fetchone()
+        return int(n)
+
     def findings(self) -> int:
         marks = ",".join("?" * len(FINDINGS))
         (n,) = self.db.execute(f"SELECT COUNT(*) FROM programs WHERE outcome IN ({marks})", FINDINGS).fetchone()
