@@ -162,6 +162,12 @@ def force_64bit_indexing() -> Iterator[None]:
         cls.can_use_32bit_indexing = orig
 
 
+def force_stride_order() -> Any:
+    """Inductor's prim that gives a value exactly the strides asked for (a clone's layout is
+    inductor's to choose, and it may keep the operand's)."""
+    return module("torch._inductor.inductor_prims").force_stride_order
+
+
 def mark_low_precision_ops(gm: torch.fx.GraphModule) -> int:
     """Mark the nodes of an already traced graph as a trace under ``emulate_precision_casts``
     would have: inductor's lowering rounds a node's fp16 / bf16 operands and result only where

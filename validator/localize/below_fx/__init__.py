@@ -39,7 +39,7 @@ from ._features import FEATURES, Feature, active_features
 from ._index import index_blame, index_culprits
 from ._literals import literal_blame
 from ._model import CODEGEN, FUSION, INDEX, LOWERING, UNATTRIBUTED, BelowFxBlame, BufferDivergence, Probe
-from ._recompile import RAISES, Recompiler
+from ._recompile import Recompiler
 from ._search import culprit
 
 __all__ = [
@@ -195,7 +195,7 @@ def _lowering(rc: Recompiler, gm: torch.fx.GraphModule, region: list[str] | None
 
     def fixes(ns: Sequence[str]) -> bool:
         out = rc.run("eager kernels for: " + ", ".join(ns), fallback=ns)
-        if out.probe.error is not None and out.probe.error.startswith(RAISES):
+        if out.raised:
             # an eager kernel's strides need not be its fake kernel's: hand it contiguous operands
             out = rc.run("eager kernels, contiguous operands, for: " + ", ".join(ns), fallback=ns, contiguous=True)
         return out.fixed

@@ -24,13 +24,12 @@ from ._devices import graph_device, on_device, retarget, to_device
 from ._features import Feature, edit_graph, patched, settings
 from ._model import Probe
 
-RAISES = "the recompiled code raises: "
-
 
 @dataclass
 class Outcome:
     probe: Probe
     schedule: Schedule | None  # the fusion groups the recompile made (before any veto)
+    raised: bool = False  # the recompiled code raised where the graph runs: it judged nothing
 
     @property
     def fixed(self) -> bool:
@@ -66,6 +65,7 @@ class Recompiler:
         )
         diverged: bool | None = None
         error: str | None = None
+        raised = False
         try:
             target = device or self.device
             gm, inputs = snapshot(self.step.before), list(self.inputs)
@@ -93,11 +93,14 @@ class Recompiler:
             if target != self.home:
                 compiled = on_device(compiled, target)
             check = self.checker.check_compiled(self.step.before, self.step.graph, compiled, [self.trial])
-            raised = [m.detail for t in check.trials for m in t.mismatches if m.kind == "error"]
-            if raised:
+            errors = [m.detail for t in check.trials for m in t.mismatches if m.kind == "error"]
+            if errors:
                 # the variant's code raises (e.g. an eager kernel's strides are not its fake
                 # kernel's, which inductor asserts): it computed nothing to compare
-                error = RAISES + raised[0].removeprefix("after-side raises ").split("\n")[0][:200]
+                raised = True
+                error = (
+                    "the recompiled code raises: " + errors[0].removeprefix("after-side raises ").split("\n")[0][:200]
+                )
             elif check.verdict in (DIVERGED, EQUIVALENT):
                 diverged = check.verdict == DIVERGED
             else:
@@ -106,7 +109,7 @@ class Recompiler:
             error = f"recompile failed: {type(e).__name__}: {str(e)[:200]}"
         probe = Probe(what, diverged, round(time.perf_counter() - t0, 3), error)
         self.probes.append(probe)
-        return Outcome(probe, schedules[0] if schedules else None)
+        return Outcome(probe, schedules[0] if schedules else None, raised)
 
 
 def _contiguous_operands(gm: torch.fx.GraphModule, names: Collection[str]) -> None:
@@ -121,16 +124,9 @@ def _contiguous_operands(gm: torch.fx.GraphModule, names: Collection[str]) -> No
         for a in {a for a in n.all_input_nodes if _strided(a)}:
             val = a.meta["val"].contiguous()
             with gm.graph.inserting_before(n):
-                # a clone's layout is inductor's to choose (it may keep the operand's): forced
-                c = gm.graph.call_function(_force_stride_order(), (a, list(val.stride())))
+                c = gm.graph.call_function(_compat.force_stride_order(), (a, list(val.stride())))
             c.meta["val"] = val
             n.replace_input_with(a, c)
-
-
-def _force_stride_order() -> Any:
-    from torch._inductor import inductor_prims
-
-    return inductor_prims.force_stride_order
 
 
 def _strided(n: torch.fx.Node) -> bool:
