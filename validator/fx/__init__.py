@@ -22,6 +22,7 @@ from ._meta import (
 from ._run import (
     RNG_SEED,
     RunResult,
+    fetch_attr,
     float64_default,
     has_random_ops,
     may_write,
@@ -49,6 +50,7 @@ __all__ = [
     "clone_value",
     "describe",
     "fake_tensor",
+    "fetch_attr",
     "fingerprint",
     "flatten",
     "float64_default",

@@ -275,7 +275,7 @@ def run_graph(
     interp = _Interpreter(gm, stubs or {}, record, observe, widen, written)
     torch.manual_seed(RNG_SEED)
     try:
-        with torch.no_grad(), float64_default() if widen or gm.meta.get(_FLOAT64) else contextlib.nullcontext():
+        with torch.no_grad(), float64_default() if gm.meta.get(_FLOAT64) else contextlib.nullcontext():
             out = interp.run(*args)
     except Exception as e:
         return RunResult([], interp.inputs_after(args), interp.values, f"{type(e).__name__}: {e}", interp.final)
@@ -410,7 +410,7 @@ def to_float64(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
         n.args = torch.fx.node.map_aggregate(n.args, _widen)
         n.kwargs = torch.fx.node.map_aggregate(n.kwargs, _widen)
         if n.op in ("get_attr", "call_module") and n.target not in root:
-            obj = gm.get_submodule(n.target) if n.op == "call_module" else _fetch(gm, n.target)
+            obj = gm.get_submodule(n.target) if n.op == "call_module" else fetch_attr(gm, n.target)
             if isinstance(obj, torch.nn.Module):
                 obj = copy.deepcopy(obj).to(torch.float64)
             root[n.target] = widen_value(obj)
@@ -422,7 +422,8 @@ def to_float64(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
 _FLOAT64 = "fxtv_float64_copy"
 
 
-def _fetch(gm: torch.nn.Module, target: str) -> Any:
+def fetch_attr(gm: torch.nn.Module, target: str) -> Any:
+    """The attribute a ``get_attr`` node's dotted ``target`` names in ``gm``."""
     obj: Any = gm
     for part in target.split("."):
         obj = getattr(obj, part)

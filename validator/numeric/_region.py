@@ -29,7 +29,7 @@ import torch
 import torch.fx
 
 from ..capture import Trace
-from ..fx import RunResult, flatten, has_random_ops, may_write, op_name, output_args, same_bits, target_base
+from ..fx import RunResult, fetch_attr, flatten, has_random_ops, may_write, op_name, output_args, same_bits, target_base
 
 # values kept from one run for the next step's region, per lineage and trial
 KEEP_BYTES = 16 << 20
@@ -229,7 +229,7 @@ class _Keyer:
             sig: tuple[Any, ...] = ("placeholder", self._position)
             self._position += 1
         elif n.op == "get_attr":
-            sig = ("get_attr", n.target, id(_fetch(self.gm, str(n.target))))
+            sig = ("get_attr", n.target, id(fetch_attr(self.gm, str(n.target))))
         else:
             sig = (n.op, n.target, _shape(n.args, self.of), _shape(n.kwargs, self.of), n.name)
         self.of[n] = k = _intern(self.table, sig)
@@ -293,7 +293,7 @@ class _RegionRun:
     def _compute(self, n: torch.fx.Node) -> Any:
         self.computed += 1
         if n.op == "get_attr":
-            return _fetch(self.after, str(n.target))
+            return fetch_attr(self.after, str(n.target))
         args = torch.fx.node.map_arg(n.args, self._value)
         kwargs = torch.fx.node.map_arg(n.kwargs, self._value)
         if n.op == "call_method":
@@ -370,13 +370,6 @@ def _by_name(n: torch.fx.Node) -> tuple[Any, ...]:
     """A node's own structure, its inputs by name."""
     names = {m: m.name for m in n.all_input_nodes}
     return (n.op, n.target, _shape(n.args, names), _shape(n.kwargs, names))
-
-
-def _fetch(gm: torch.nn.Module, target: str) -> Any:
-    obj: Any = gm
-    for part in target.split("."):
-        obj = getattr(obj, part, None)
-    return obj
 
 
 def _output_nodes(gm: torch.fx.GraphModule) -> list[torch.fx.Node]:
